@@ -1,0 +1,215 @@
+"""SQLAlchemy tables of the mortgage book. Money columns are NUMERIC(18, 2) in CNY.
+
+The tables are plain rows; repositories turn them into domain objects where a process
+needs them. The synthetic generator writes the same columns in bulk.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(18, 2, asdecimal=True)
+Rate = Numeric(9, 6, asdecimal=True)
+Area = Numeric(12, 2, asdecimal=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class BranchRow(Base):
+    __tablename__ = "branches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    township: Mapped[str] = mapped_column(String(64))
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BorrowerRow(Base):
+    __tablename__ = "borrowers"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    resident_id: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    segment: Mapped[str] = mapped_column(String(32))
+    township: Mapped[str] = mapped_column(String(64))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    household_income: Mapped[Decimal] = mapped_column(Money)
+    dependants: Mapped[int] = mapped_column(Integer, default=0)
+    bureau_overdue_accounts: Mapped[int] = mapped_column(Integer, default=0)
+    bureau_max_dpd_24m: Mapped[int] = mapped_column(Integer, default=0)
+    bureau_hard_inquiries_3m: Mapped[int] = mapped_column(Integer, default=0)
+    bureau_npl_elsewhere: Mapped[bool] = mapped_column(Boolean, default=False)
+    other_monthly_debt: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+
+
+class PropertyRow(Base):
+    __tablename__ = "properties"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    property_type: Mapped[str] = mapped_column(String(32))
+    land_nature: Mapped[str] = mapped_column(String(32))
+    structure: Mapped[str | None] = mapped_column(String(32))
+    storeys: Mapped[int | None] = mapped_column(Integer)
+    build_year: Mapped[int | None] = mapped_column(Integer)
+    floor_area: Mapped[Decimal] = mapped_column(Area)
+    land_area: Mapped[Decimal] = mapped_column(Area)
+    land_term_remaining_years: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    township: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(255))
+    ownership_certificate_no: Mapped[str] = mapped_column(String(64), default="")
+    land_certificate_no: Mapped[str] = mapped_column(String(64), default="")
+    registration_status: Mapped[str] = mapped_column(String(32))
+    seized: Mapped[bool] = mapped_column(Boolean, default=False)
+    existing_mortgage: Mapped[bool] = mapped_column(Boolean, default=False)
+    small_property_rights: Mapped[bool] = mapped_column(Boolean, default=False)
+    illegal_building: Mapped[bool] = mapped_column(Boolean, default=False)
+    appraised_value: Mapped[Decimal] = mapped_column(Money)
+    appraisal_date: Mapped[date] = mapped_column(Date)
+
+
+class ApplicationRow(Base):
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    application_no: Mapped[str] = mapped_column(String(32), unique=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    term_months: Mapped[int] = mapped_column(Integer)
+    repayment_method: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(64))
+    purchase_price: Mapped[Decimal | None] = mapped_column(Money)
+    co_owner_consent: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(32))
+    submitted_on: Mapped[date] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+
+
+class LoanRow(Base):
+    __tablename__ = "loans"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    contract_no: Mapped[str] = mapped_column(String(32), unique=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    principal: Mapped[Decimal] = mapped_column(Money)
+    term_months: Mapped[int] = mapped_column(Integer)
+    annual_rate: Mapped[Decimal] = mapped_column(Rate)
+    repayment_method: Mapped[str] = mapped_column(String(32))
+    origination_date: Mapped[date] = mapped_column(Date)
+    maturity_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    outstanding_principal: Mapped[Decimal] = mapped_column(Money)
+    overdue_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    days_past_due: Mapped[int] = mapped_column(Integer, default=0)
+    five_category: Mapped[str] = mapped_column(String(16))
+    as_of: Mapped[date] = mapped_column(Date)
+
+
+class ScheduleRow(Base):
+    __tablename__ = "repayment_schedule"
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    period_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    principal_due: Mapped[Decimal] = mapped_column(Money)
+    interest_due: Mapped[Decimal] = mapped_column(Money)
+    balance_after: Mapped[Decimal] = mapped_column(Money)
+
+
+class RepaymentRow(Base):
+    __tablename__ = "repayments"
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    period_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_due: Mapped[Decimal] = mapped_column(Money)
+    amount_paid: Mapped[Decimal] = mapped_column(Money)
+    paid_date: Mapped[date | None] = mapped_column(Date)
+    days_past_due: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExternalEventRow(Base):
+    __tablename__ = "external_events"
+    __table_args__ = (Index("ix_external_events_subject", "subject_resident_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    borrower_id: Mapped[int | None] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    event_date: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(64))
+    subject_name: Mapped[str] = mapped_column(String(64))
+    subject_resident_id: Mapped[str | None] = mapped_column(String(18))
+    match_confidence: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Append-only, hash-chained record of every write."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class PortfolioSeedRow(Base):
+    """Which synthetic book the database holds, so `make run` seeds it only once."""
+
+    __tablename__ = "portfolio_seed"
+    __table_args__ = (UniqueConstraint("seed", "loans", "as_of"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seed: Mapped[int] = mapped_column(Integer)
+    loans: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    generator_version: Mapped[str] = mapped_column(String(32))

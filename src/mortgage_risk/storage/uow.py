@@ -1,0 +1,48 @@
+"""Unit of work: one transaction per command, with repositories and the audit log."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from mortgage_risk.storage.audit import AuditLog
+from mortgage_risk.storage.repositories import (
+    BorrowerRepository,
+    BranchRepository,
+    LoanRepository,
+    PortfolioQueries,
+    PropertyRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork:
+    """Owns commit and rollback. Leaving the block without ``commit()`` rolls back."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.audit = AuditLog(self.session)
+        self.branches = BranchRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.borrowers = BorrowerRepository(self.session)
+        self.properties = PropertyRepository(self.session)
+        self.loans = LoanRepository(self.session)
+        self.portfolio = PortfolioQueries(self.session)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
