@@ -75,8 +75,9 @@ class TestResidentId:
         seq=st.integers(min_value=0, max_value=999),
         wrong=st.integers(min_value=1, max_value=10),
     )
-    def test_any_wrong_check_character_is_caught(self, region: str, born: date, seq: int,
-                                                  wrong: int) -> None:
+    def test_any_wrong_check_character_is_caught(
+        self, region: str, born: date, seq: int, wrong: int
+    ) -> None:
         first17 = f"{region}{born:%Y%m%d}{seq:03d}"
         good = check_character(first17)
         assert ResidentId(first17 + good).birth_date == born
@@ -112,11 +113,17 @@ def test_unknown_enum_value_lists_allowed_values() -> None:
 
 class TestProperty:
     def _house(self, **overrides: object) -> Property:
-        fields: dict[str, object] = dict(
-            property_type=PropertyType.URBAN_HOUSING, land_nature=LandNature.STATE_GRANTED,
-            township="城关镇", address="解放路8号", floor_area=Decimal("118.5"),
-            land_area=Decimal("20"), structure=Structure.REINFORCED_CONCRETE, storeys=6,
-            build_year=2012)
+        fields: dict[str, object] = {
+            "property_type": PropertyType.URBAN_HOUSING,
+            "land_nature": LandNature.STATE_GRANTED,
+            "township": "城关镇",
+            "address": "解放路8号",
+            "floor_area": Decimal("118.5"),
+            "land_area": Decimal("20"),
+            "structure": Structure.REINFORCED_CONCRETE,
+            "storeys": 6,
+            "build_year": 2012,
+        }
         fields.update(overrides)
         return Property(**fields)  # type: ignore[arg-type]
 
@@ -131,17 +138,29 @@ class TestProperty:
         assert err.value.field == "build_year"
 
     def test_land_right_needs_no_building(self) -> None:
-        land = self._house(property_type=PropertyType.LAND_MANAGEMENT_RIGHT,
-                           land_nature=LandNature.COLLECTIVE_CONSTRUCTION, floor_area=0,
-                           structure=None, storeys=None, build_year=None, land_area=3000)
+        land = self._house(
+            property_type=PropertyType.LAND_MANAGEMENT_RIGHT,
+            land_nature=LandNature.COLLECTIVE_CONSTRUCTION,
+            floor_area=0,
+            structure=None,
+            storeys=None,
+            build_year=None,
+            land_area=3000,
+        )
         assert land.age_on(date(2026, 1, 1)) is None
 
 
 class TestSchedule:
     def test_equal_installment_worked_example(self) -> None:
         # 100,000 over 12 months at 4.9%: the textbook annuity is 8,556.17 a month.
-        loan = Loan("C1", Money.of(100000), 12, Decimal("0.049"),
-                    RepaymentMethod.EQUAL_INSTALLMENT, date(2020, 1, 31))
+        loan = Loan(
+            "C1",
+            Money.of(100000),
+            12,
+            Decimal("0.049"),
+            RepaymentMethod.EQUAL_INSTALLMENT,
+            date(2020, 1, 31),
+        )
         lines = build_schedule(loan)
         assert lines[0].amount_due.amount == Decimal("8556.17")
         assert lines[0].interest_due.amount == Decimal("408.33")
@@ -149,15 +168,27 @@ class TestSchedule:
         assert lines[-1].balance_after.amount == 0
 
     def test_equal_principal_declines(self) -> None:
-        loan = Loan("C2", Money.of(120000), 24, Decimal("0.0435"),
-                    RepaymentMethod.EQUAL_PRINCIPAL, date(2021, 3, 15))
+        loan = Loan(
+            "C2",
+            Money.of(120000),
+            24,
+            Decimal("0.0435"),
+            RepaymentMethod.EQUAL_PRINCIPAL,
+            date(2021, 3, 15),
+        )
         lines = build_schedule(loan)
         assert all(a.amount_due > b.amount_due for a, b in zip(lines, lines[1:], strict=False))
         assert lines[0].principal_due.amount == Decimal("5000.00")
 
     def test_bullet_pays_principal_at_the_end(self) -> None:
-        loan = Loan("C3", Money.of(300000), 36, Decimal("0.05"),
-                    RepaymentMethod.INTEREST_ONLY_BULLET, date(2022, 1, 1))
+        loan = Loan(
+            "C3",
+            Money.of(300000),
+            36,
+            Decimal("0.05"),
+            RepaymentMethod.INTEREST_ONLY_BULLET,
+            date(2022, 1, 1),
+        )
         lines = build_schedule(loan)
         assert [ln.principal_due.amount for ln in lines[:-1]] == [0] * 35
         assert lines[-1].principal_due.amount == 300000
@@ -169,10 +200,12 @@ class TestSchedule:
         rate_bp=st.integers(min_value=0, max_value=1200),
         method=st.sampled_from(list(RepaymentMethod)),
     )
-    def test_principal_always_sums_exactly(self, principal: int, months: int, rate_bp: int,
-                                           method: RepaymentMethod) -> None:
-        loan = Loan("P", Money.of(principal), months, Decimal(rate_bp) / 10000, method,
-                    date(2019, 5, 31))
+    def test_principal_always_sums_exactly(
+        self, principal: int, months: int, rate_bp: int, method: RepaymentMethod
+    ) -> None:
+        loan = Loan(
+            "P", Money.of(principal), months, Decimal(rate_bp) / 10000, method, date(2019, 5, 31)
+        )
         lines = build_schedule(loan)
         assert len(lines) == months
         assert sum(ln.principal_due.amount for ln in lines) == principal

@@ -27,10 +27,24 @@ PASSWORD = "Str0ng-password!"
 
 def _setup(db: Database) -> CurrentUser:
     with db.uow() as uow:
-        create_branch(uow, actor="test", code="B01", name_zh="城关信用社",
-                      name_en="Chengguan branch", kind="county_town", township="城关镇")
-        user = create_user(uow, actor="test", username="officer", full_name="客户经理",
-                           password=PASSWORD, role="loan_officer", branch_code="B01")
+        create_branch(
+            uow,
+            actor="test",
+            code="B01",
+            name_zh="城关信用社",
+            name_en="Chengguan branch",
+            kind="county_town",
+            township="城关镇",
+        )
+        user = create_user(
+            uow,
+            actor="test",
+            username="officer",
+            full_name="客户经理",
+            password=PASSWORD,
+            role="loan_officer",
+            branch_code="B01",
+        )
         uow.commit()
     return user
 
@@ -42,9 +56,19 @@ def _count(db: Database, model: type) -> int:
 
 def test_migration_creates_every_table(database: Database) -> None:
     tables = current_tables(database.engine)
-    for name in ("branches", "users", "borrowers", "properties", "applications", "loans",
-                 "repayment_schedule", "repayments", "external_events", "audit_log",
-                 "alembic_version"):
+    for name in (
+        "branches",
+        "users",
+        "borrowers",
+        "properties",
+        "applications",
+        "loans",
+        "repayment_schedule",
+        "repayments",
+        "external_events",
+        "audit_log",
+        "alembic_version",
+    ):
         assert name in tables
 
 
@@ -61,12 +85,26 @@ def test_users_have_argon2_hashes_and_log_in(database: Database) -> None:
 def test_weak_password_and_unknown_role_are_refused(database: Database) -> None:
     _setup(database)
     with database.uow() as uow, pytest.raises(InvalidInput) as err:
-        create_user(uow, actor="t", username="u2", full_name="x", password="short",
-                    role="approver", branch_code=None)
+        create_user(
+            uow,
+            actor="t",
+            username="u2",
+            full_name="x",
+            password="short",
+            role="approver",
+            branch_code=None,
+        )
     assert err.value.field == "password"
     with database.uow() as uow, pytest.raises(InvalidInput) as err:
-        create_user(uow, actor="t", username="u3", full_name="x", password=PASSWORD,
-                    role="chief", branch_code=None)
+        create_user(
+            uow,
+            actor="t",
+            username="u3",
+            full_name="x",
+            password=PASSWORD,
+            role="chief",
+            branch_code=None,
+        )
     assert err.value.field == "role"
 
 
@@ -81,8 +119,9 @@ def test_register_writes_row_and_audit_in_one_transaction(database: Database) ->
         assert row.birth_date == date(1985, 6, 12)
     assert _count(database, AuditRow) == before + 1
     with database.uow() as uow:
-        prop_id = register_property(uow, user, PropertyIn.model_validate(
-            property_fields(borrower_fields()["resident_id"])))  # type: ignore[arg-type]
+        prop_id = register_property(
+            uow, user, PropertyIn.model_validate(property_fields(borrower_fields()["resident_id"]))
+        )  # type: ignore[arg-type]
         assert prop_id > 0
     with database.uow() as uow:
         prop = uow.properties.get(prop_id)
@@ -107,9 +146,11 @@ def test_refused_command_writes_nothing(database: Database) -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "field"),
-    [({"resident_id": "450321198506120011"}, "resident_id"),
-     ({"household_income": "-5"}, "household_income"),
-     ({"segment": "fisherman"}, "segment")],
+    [
+        ({"resident_id": "450321198506120011"}, "resident_id"),
+        ({"household_income": "-5"}, "household_income"),
+        ({"segment": "fisherman"}, "segment"),
+    ],
 )
 def test_bad_borrower_input_names_the_field(overrides: dict[str, str], field: str) -> None:
     with pytest.raises(ValidationError) as err:
@@ -132,8 +173,9 @@ def test_audit_verify_names_an_edited_record(database: Database) -> None:
     user = _setup(database)
     for seq in ("101", "102", "103"):
         with database.uow() as uow:
-            register_borrower(uow, user, BorrowerIn.model_validate(
-                borrower_fields(resident_id(seq=seq))))
+            register_borrower(
+                uow, user, BorrowerIn.model_validate(borrower_fields(resident_id(seq=seq)))
+            )
     with database.uow() as uow:
         report = audit_service.verify(uow)
     assert report.intact and report.records == 5
@@ -149,8 +191,9 @@ def test_audit_verify_names_a_deleted_record(database: Database) -> None:
     user = _setup(database)
     for seq in ("201", "202", "203"):
         with database.uow() as uow:
-            register_borrower(uow, user, BorrowerIn.model_validate(
-                borrower_fields(resident_id(seq=seq))))
+            register_borrower(
+                uow, user, BorrowerIn.model_validate(borrower_fields(resident_id(seq=seq)))
+            )
     _tamper(database, "DELETE FROM audit_log WHERE id = 2")
     with database.uow() as uow:
         report = audit_service.verify(uow)
@@ -159,9 +202,16 @@ def test_audit_verify_names_a_deleted_record(database: Database) -> None:
 
 
 def test_bulk_insert_round_trips_money(database: Database) -> None:
-    frame = pd.DataFrame({
-        "id": [1, 2], "code": ["B01", "B02"], "name_zh": ["甲", "乙"],
-        "name_en": ["A", "B"], "kind": ["town", "village"], "township": ["甲镇", "乙乡"]})
+    frame = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "code": ["B01", "B02"],
+            "name_zh": ["甲", "乙"],
+            "name_en": ["A", "B"],
+            "kind": ["town", "village"],
+            "township": ["甲镇", "乙乡"],
+        }
+    )
     with database.uow() as uow:
         assert insert_frame(uow.session.connection(), "branches", frame) == 2
         uow.commit()

@@ -47,7 +47,9 @@ class CreditBureauSummary:
     def __post_init__(self) -> None:
         for name in ("overdue_accounts", "max_days_past_due_24m", "hard_inquiries_3m"):
             _require(getattr(self, name) >= 0, name, "must not be negative")
-        _require(not self.other_monthly_debt.is_negative(), "other_monthly_debt", "must not be negative")
+        _require(
+            not self.other_monthly_debt.is_negative(), "other_monthly_debt", "must not be negative"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,9 @@ class Borrower:
     def __post_init__(self) -> None:
         _require(bool(self.name.strip()), "name", "must not be empty")
         _require(bool(self.township.strip()), "township", "must not be empty")
-        _require(not self.household_income.is_negative(), "household_income", "must not be negative")
+        _require(
+            not self.household_income.is_negative(), "household_income", "must not be negative"
+        )
         _require(0 <= self.dependants <= 20, "dependants", "must be between 0 and 20")
 
     @property
@@ -104,7 +108,9 @@ class Property:
             _require(self.floor_area > 0, "floor_area", "a building must have a floor area above 0")
             _require(self.structure is not None, "structure", "a building must have a structure")
             _require(self.build_year is not None, "build_year", "a building must have a build year")
-            _require(self.storeys is not None and self.storeys >= 1, "storeys", "must be at least 1")
+            _require(
+                self.storeys is not None and self.storeys >= 1, "storeys", "must be at least 1"
+            )
         else:
             _require(self.land_area > 0, "land_area", "a land right must have a land area above 0")
         if self.build_year is not None:
@@ -222,5 +228,8 @@ class ExternalEvent:
     def __post_init__(self) -> None:
         _require(bool(self.source.strip()), "source", "must name where the record came from")
         if self.match_confidence is MatchConfidence.RESIDENT_ID:
-            _require(self.subject_resident_id is not None, "subject_resident_id",
-                     "required when matched by resident ID")
+            _require(
+                self.subject_resident_id is not None,
+                "subject_resident_id",
+                "required when matched by resident ID",
+            )

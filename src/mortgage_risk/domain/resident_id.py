@@ -16,13 +16,40 @@ _CHECK_CHARS = "10X98765432"
 
 #: Province-level division codes (GB/T 2260): the first two digits of every valid number.
 PROVINCE_CODES: dict[str, str] = {
-    "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古",
-    "21": "辽宁", "22": "吉林", "23": "黑龙江",
-    "31": "上海", "32": "江苏", "33": "浙江", "34": "安徽", "35": "福建", "36": "江西", "37": "山东",
-    "41": "河南", "42": "湖北", "43": "湖南", "44": "广东", "45": "广西", "46": "海南",
-    "50": "重庆", "51": "四川", "52": "贵州", "53": "云南", "54": "西藏",
-    "61": "陕西", "62": "甘肃", "63": "青海", "64": "宁夏", "65": "新疆",
-    "71": "台湾", "81": "香港", "82": "澳门",
+    "11": "北京",
+    "12": "天津",
+    "13": "河北",
+    "14": "山西",
+    "15": "内蒙古",
+    "21": "辽宁",
+    "22": "吉林",
+    "23": "黑龙江",
+    "31": "上海",
+    "32": "江苏",
+    "33": "浙江",
+    "34": "安徽",
+    "35": "福建",
+    "36": "江西",
+    "37": "山东",
+    "41": "河南",
+    "42": "湖北",
+    "43": "湖南",
+    "44": "广东",
+    "45": "广西",
+    "46": "海南",
+    "50": "重庆",
+    "51": "四川",
+    "52": "贵州",
+    "53": "云南",
+    "54": "西藏",
+    "61": "陕西",
+    "62": "甘肃",
+    "63": "青海",
+    "64": "宁夏",
+    "65": "新疆",
+    "71": "台湾",
+    "81": "香港",
+    "82": "澳门",
 }
 
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -44,7 +71,9 @@ class ResidentId:
         object.__setattr__(self, "value", _validate(self.value))
 
     @classmethod
-    def parse(cls, raw: str, *, today: date | None = None, field: str = "resident_id") -> ResidentId:
+    def parse(
+        cls, raw: str, *, today: date | None = None, field: str = "resident_id"
+    ) -> ResidentId:
         """Validate ``raw`` and return a ResidentId; the error names ``field``."""
         try:
             rid = cls(raw)
@@ -105,7 +134,9 @@ def _validate(raw: object) -> str:
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise DomainError("resident_id", f"birth date {value[6:14]} is not a calendar date") from None
+        raise DomainError(
+            "resident_id", f"birth date {value[6:14]} is not a calendar date"
+        ) from None
     if born < EARLIEST_BIRTH:
         raise DomainError("resident_id", f"birth date {born.isoformat()} is before 1900")
     if born > date.today():

@@ -8,8 +8,9 @@ from mortgage_risk.storage.tables import BranchRow
 from mortgage_risk.storage.uow import UnitOfWork
 
 
-def create_branch(uow: UnitOfWork, *, actor: str, code: str, name_zh: str, name_en: str,
-                  kind: str, township: str) -> int:
+def create_branch(
+    uow: UnitOfWork, *, actor: str, code: str, name_zh: str, name_en: str, kind: str, township: str
+) -> int:
     try:
         kind_enum = BranchKind(kind)
     except ValueError:
@@ -17,10 +18,16 @@ def create_branch(uow: UnitOfWork, *, actor: str, code: str, name_zh: str, name_
         raise InvalidInput(f"unknown value {kind!r}; allowed: {allowed}", field="kind") from None
     if uow.branches.by_code(code):
         raise Conflict(f"branch {code!r} exists", field="code")
-    row = BranchRow(code=code, name_zh=name_zh, name_en=name_en, kind=kind_enum.value,
-                    township=township)
+    row = BranchRow(
+        code=code, name_zh=name_zh, name_en=name_en, kind=kind_enum.value, township=township
+    )
     uow.session.add(row)
     uow.session.flush()
-    uow.audit.record(actor=actor, action="create", entity="branch", entity_id=row.id,
-                     after={"code": code, "name_zh": name_zh, "kind": kind_enum.value})
+    uow.audit.record(
+        actor=actor,
+        action="create",
+        entity="branch",
+        entity_id=row.id,
+        after={"code": code, "name_zh": name_zh, "kind": kind_enum.value},
+    )
     return row.id

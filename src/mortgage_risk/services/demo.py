@@ -15,7 +15,7 @@ from mortgage_risk.services.users import hash_password
 from mortgage_risk.storage.bulk import insert_frame, reset_sequences
 from mortgage_risk.storage.tables import PortfolioSeedRow, UserRow
 from mortgage_risk.storage.uow import UnitOfWork
-from mortgage_risk.synth import GENERATOR_VERSION, generate, write_parquet
+from mortgage_risk.synth import generate, write_parquet
 
 DEMO_PASSWORD = "Demo@2026-risk"
 
@@ -45,9 +45,17 @@ class SeedResult:
 Progress = Callable[[str, int, int], None]
 
 
-def seed_portfolio(uow: UnitOfWork, *, actor: str, loans: int, seed: int, as_of: date,
-                   parquet_dir: Path | None, progress: Progress | None = None,
-                   reuse: bool = False) -> SeedResult:
+def seed_portfolio(
+    uow: UnitOfWork,
+    *,
+    actor: str,
+    loans: int,
+    seed: int,
+    as_of: date,
+    parquet_dir: Path | None,
+    progress: Progress | None = None,
+    reuse: bool = False,
+) -> SeedResult:
     """Generate and load the book once; a second call with the same arguments reuses it.
 
     With ``reuse``, any book already loaded is kept, whatever its seed, size and date.
@@ -60,7 +68,9 @@ def seed_portfolio(uow: UnitOfWork, *, actor: str, loans: int, seed: int, as_of:
         held = existing[0]
         raise Conflict(
             f"the database already holds the book of seed {held.seed}, {held.loans} loans, "
-            f"as of {held.as_of}; use a new database to load another", field="seed")
+            f"as of {held.as_of}; use a new database to load another",
+            field="seed",
+        )
 
     def on_generate(done: int, total: int) -> None:
         if progress:
@@ -73,20 +83,38 @@ def seed_portfolio(uow: UnitOfWork, *, actor: str, loans: int, seed: int, as_of:
     conn = uow.session.connection()
     rows: dict[str, int] = {}
     for name, frame in frames.items():
+
         def on_rows(n: int) -> None:
             nonlocal loaded
             loaded += n
             if progress:
                 progress("load", loaded, total_rows)
+
         rows[name] = insert_frame(conn, name, frame, on_rows)
     reset_sequences(conn, list(frames))
     _add_demo_users(uow, actor)
-    uow.session.add(PortfolioSeedRow(seed=seed, loans=loans, as_of=as_of,
-                                     generated_at=datetime.now(UTC),
-                                     generator_version=GENERATOR_VERSION))
-    uow.audit.record(actor=actor, action="seed_portfolio", entity="portfolio", entity_id=seed,
-                     after={"seed": seed, "loans": loans, "as_of": as_of.isoformat(),
-                            "generator_version": GENERATOR_VERSION, "rows": rows})
+    uow.session.add(
+        PortfolioSeedRow(
+            seed=seed,
+            loans=loans,
+            as_of=as_of,
+            generated_at=datetime.now(UTC),
+            generator_version=book.params_version,
+        )
+    )
+    uow.audit.record(
+        actor=actor,
+        action="seed_portfolio",
+        entity="portfolio",
+        entity_id=seed,
+        after={
+            "seed": seed,
+            "loans": loans,
+            "as_of": as_of.isoformat(),
+            "generator_version": book.params_version,
+            "rows": rows,
+        },
+    )
     uow.commit()
     if parquet_dir is not None:
         write_parquet(book, parquet_dir)
@@ -100,8 +128,17 @@ def _add_demo_users(uow: UnitOfWork, actor: str) -> None:
         if uow.session.scalar(select(UserRow).where(UserRow.username == username)):
             continue
         branch_id = branches[branch_index % len(branches)].id if branch_index is not None else None
-        row = uow.users.add(username=username, full_name=full_name, password_hash=password_hash,
-                            role=role.value, branch_id=branch_id)
-        uow.audit.record(actor=actor, action="create", entity="user", entity_id=row.id,
-                         after={"username": username, "role": role.value,
-                                "branch_id": branch_id})
+        row = uow.users.add(
+            username=username,
+            full_name=full_name,
+            password_hash=password_hash,
+            role=role.value,
+            branch_id=branch_id,
+        )
+        uow.audit.record(
+            actor=actor,
+            action="create",
+            entity="user",
+            entity_id=row.id,
+            after={"username": username, "role": role.value, "branch_id": branch_id},
+        )

@@ -65,5 +65,11 @@ def overview(uow: UnitOfWork, user: CurrentUser) -> Overview:
     order = [c.value for c in FiveCategory]
     by_category.sort(key=lambda line: order.index(line.key))
     scope_name = branches[str(scope)].name_zh if scope is not None else None
-    return Overview(uow.portfolio.as_of(), scope_name, _line(total, "合计", "Total"),
-                    by_branch, by_type, by_category)
+    return Overview(
+        uow.portfolio.as_of(),
+        scope_name,
+        _line(total, "合计", "Total"),
+        by_branch,
+        by_type,
+        by_category,
+    )

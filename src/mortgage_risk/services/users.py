@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from mortgage_risk.domain import Role
 from mortgage_risk.services.errors import Conflict, InvalidInput, NotFound
+from mortgage_risk.storage.tables import UserRow
 from mortgage_risk.storage.uow import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -40,16 +41,32 @@ def hash_password(password: str) -> str:
 
 
 def check_password_policy(password: str) -> None:
-    classes = sum((any(c.islower() for c in password), any(c.isupper() for c in password),
-                   any(c.isdigit() for c in password), any(not c.isalnum() for c in password)))
+    classes = sum(
+        (
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
     if len(password) < MIN_PASSWORD_LENGTH or classes < 3:
         raise InvalidInput(
             f"must have at least {MIN_PASSWORD_LENGTH} characters and three of: lower case, "
-            "upper case, digits, symbols", field="password")
+            "upper case, digits, symbols",
+            field="password",
+        )
 
 
-def create_user(uow: UnitOfWork, *, actor: str, username: str, full_name: str, password: str,
-                role: str, branch_code: str | None) -> CurrentUser:
+def create_user(
+    uow: UnitOfWork,
+    *,
+    actor: str,
+    username: str,
+    full_name: str,
+    password: str,
+    role: str,
+    branch_code: str | None,
+) -> CurrentUser:
     try:
         role_enum = Role(role)
     except ValueError:
@@ -64,12 +81,20 @@ def create_user(uow: UnitOfWork, *, actor: str, username: str, full_name: str, p
         if branch is None:
             raise NotFound(f"no branch {branch_code!r}", field="branch_code")
         branch_id = branch.id
-    row = uow.users.add(username=username, full_name=full_name,
-                        password_hash=hash_password(password), role=role_enum.value,
-                        branch_id=branch_id)
-    uow.audit.record(actor=actor, action="create", entity="user", entity_id=row.id,
-                     after={"username": username, "full_name": full_name, "role": role,
-                            "branch_id": branch_id})
+    row = uow.users.add(
+        username=username,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        role=role_enum.value,
+        branch_id=branch_id,
+    )
+    uow.audit.record(
+        actor=actor,
+        action="create",
+        entity="user",
+        entity_id=row.id,
+        after={"username": username, "full_name": full_name, "role": role, "branch_id": branch_id},
+    )
     return _current(row)
 
 
@@ -91,6 +116,11 @@ def load_user(uow: UnitOfWork, user_id: int) -> CurrentUser | None:
     return _current(row) if row is not None and row.active else None
 
 
-def _current(row: object) -> CurrentUser:
-    return CurrentUser(id=row.id, username=row.username, full_name=row.full_name,  # type: ignore[attr-defined]
-                       role=Role(row.role), branch_id=row.branch_id)  # type: ignore[attr-defined]
+def _current(row: UserRow) -> CurrentUser:
+    return CurrentUser(
+        id=row.id,
+        username=row.username,
+        full_name=row.full_name,
+        role=Role(row.role),
+        branch_id=row.branch_id,
+    )

@@ -30,15 +30,32 @@ def _utc_naive(at: datetime) -> datetime:
     return at
 
 
-def record_hash(row_id: int, at: datetime, actor: str, action: str, entity: str,
-                entity_id: str, before: Any, after: Any, prev_hash: str) -> str:
+def record_hash(
+    row_id: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: Any,
+    after: Any,
+    prev_hash: str,
+) -> str:
     payload = json.dumps(
         {
-            "id": row_id, "at": _utc_naive(at).isoformat(timespec="microseconds"),
-            "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
-            "before": before, "after": after, "prev": prev_hash,
+            "id": row_id,
+            "at": _utc_naive(at).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+            "prev": prev_hash,
         },
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -49,8 +66,16 @@ class AuditLog:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def record(self, *, actor: str, action: str, entity: str, entity_id: object,
-               before: Any = None, after: Any = None) -> AuditRow:
+    def record(
+        self,
+        *,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_id: object,
+        before: Any = None,
+        after: Any = None,
+    ) -> AuditRow:
         session = self._session
         if session.get_bind().dialect.name == "postgresql":
             # One writer at a time extends the chain; released at commit or rollback.
@@ -63,10 +88,18 @@ class AuditLog:
         at = _utc_naive(datetime.now(UTC))
         before_c, after_c = canonical(before), canonical(after)
         row = AuditRow(
-            id=row_id, at=at, actor=actor, action=action, entity=entity,
-            entity_id=str(entity_id), before=before_c, after=after_c, prev_hash=prev,
-            hash=record_hash(row_id, at, actor, action, entity, str(entity_id),
-                             before_c, after_c, prev),
+            id=row_id,
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=before_c,
+            after=after_c,
+            prev_hash=prev,
+            hash=record_hash(
+                row_id, at, actor, action, entity, str(entity_id), before_c, after_c, prev
+            ),
         )
         session.add(row)
         session.flush()
@@ -107,13 +140,25 @@ def verify_chain(session: Session) -> ChainReport:
     for row in _rows(session):
         count += 1
         if row.id != expected_id:
-            return ChainReport(count, ChainBreak(
-                row.id, f"records {expected_id}..{row.id - 1} are missing (deleted)"))
+            return ChainReport(
+                count,
+                ChainBreak(row.id, f"records {expected_id}..{row.id - 1} are missing (deleted)"),
+            )
         if row.prev_hash != prev_hash:
-            return ChainReport(count, ChainBreak(
-                row.id, "previous-hash link does not match the record before it"))
-        expected = record_hash(row.id, row.at, row.actor, row.action, row.entity,
-                               row.entity_id, row.before, row.after, row.prev_hash)
+            return ChainReport(
+                count, ChainBreak(row.id, "previous-hash link does not match the record before it")
+            )
+        expected = record_hash(
+            row.id,
+            row.at,
+            row.actor,
+            row.action,
+            row.entity,
+            row.entity_id,
+            row.before,
+            row.after,
+            row.prev_hash,
+        )
         if row.hash != expected:
             return ChainReport(count, ChainBreak(row.id, "content changed after it was written"))
         prev_hash, expected_id = row.hash, row.id + 1

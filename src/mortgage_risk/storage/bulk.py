@@ -55,8 +55,12 @@ def _chunks(n: int, size: int) -> Iterator[tuple[int, int]]:
         yield start, min(n, start + size)
 
 
-def insert_frame(conn: Connection, table_name: str, frame: pd.DataFrame,
-                 progress: Callable[[int], None] | None = None) -> int:
+def insert_frame(
+    conn: Connection,
+    table_name: str,
+    frame: pd.DataFrame,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Insert every row of ``frame`` into ``table_name``; returns the row count."""
     table = Base.metadata.tables[table_name]
     prepared = _prepared(frame, table)
@@ -101,5 +105,5 @@ def reset_sequences(conn: Connection, table_names: list[str]) -> None:
                 continue
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM \"{name}\"), 0) + 1, false)"
+                f'COALESCE((SELECT MAX(id) FROM "{name}"), 0) + 1, false)'
             )

@@ -44,10 +44,18 @@ class UserRepository:
     def get(self, user_id: int) -> UserRow | None:
         return self._s.get(UserRow, user_id)
 
-    def add(self, *, username: str, full_name: str, password_hash: str, role: str,
-            branch_id: int | None) -> UserRow:
-        row = UserRow(username=username, full_name=full_name, password_hash=password_hash,
-                      role=role, branch_id=branch_id, active=True, created_at=datetime.now(UTC))
+    def add(
+        self, *, username: str, full_name: str, password_hash: str, role: str, branch_id: int | None
+    ) -> UserRow:
+        row = UserRow(
+            username=username,
+            full_name=full_name,
+            password_hash=password_hash,
+            role=role,
+            branch_id=branch_id,
+            active=True,
+            created_at=datetime.now(UTC),
+        )
         self._s.add(row)
         self._s.flush()
         return row
@@ -69,12 +77,18 @@ class BorrowerRepository:
     def add(self, borrower: Borrower, branch_id: int) -> BorrowerRow:
         b = borrower.bureau
         row = BorrowerRow(
-            resident_id=borrower.resident_id.value, name=borrower.name,
-            segment=borrower.segment.value, township=borrower.township, branch_id=branch_id,
+            resident_id=borrower.resident_id.value,
+            name=borrower.name,
+            segment=borrower.segment.value,
+            township=borrower.township,
+            branch_id=branch_id,
             birth_date=borrower.resident_id.birth_date,
-            household_income=borrower.household_income.amount, dependants=borrower.dependants,
-            bureau_overdue_accounts=b.overdue_accounts, bureau_max_dpd_24m=b.max_days_past_due_24m,
-            bureau_hard_inquiries_3m=b.hard_inquiries_3m, bureau_npl_elsewhere=b.npl_elsewhere,
+            household_income=borrower.household_income.amount,
+            dependants=borrower.dependants,
+            bureau_overdue_accounts=b.overdue_accounts,
+            bureau_max_dpd_24m=b.max_days_past_due_24m,
+            bureau_hard_inquiries_3m=b.hard_inquiries_3m,
+            bureau_npl_elsewhere=b.npl_elsewhere,
             other_monthly_debt=b.other_monthly_debt.amount,
         )
         self._s.add(row)
@@ -89,21 +103,29 @@ class PropertyRepository:
     def get(self, property_id: int) -> PropertyRow | None:
         return self._s.get(PropertyRow, property_id)
 
-    def add(self, prop: Property, *, owner_id: int, appraised_value: Decimal,
-            appraisal_date: date) -> PropertyRow:
+    def add(
+        self, prop: Property, *, owner_id: int, appraised_value: Decimal, appraisal_date: date
+    ) -> PropertyRow:
         row = PropertyRow(
-            owner_id=owner_id, property_type=prop.property_type.value,
+            owner_id=owner_id,
+            property_type=prop.property_type.value,
             land_nature=prop.land_nature.value,
             structure=prop.structure.value if prop.structure else None,
-            storeys=prop.storeys, build_year=prop.build_year, floor_area=prop.floor_area,
-            land_area=prop.land_area, land_term_remaining_years=prop.land_term_remaining_years,
-            township=prop.township, address=prop.address,
+            storeys=prop.storeys,
+            build_year=prop.build_year,
+            floor_area=prop.floor_area,
+            land_area=prop.land_area,
+            land_term_remaining_years=prop.land_term_remaining_years,
+            township=prop.township,
+            address=prop.address,
             ownership_certificate_no=prop.ownership_certificate_no,
             land_certificate_no=prop.land_certificate_no,
-            registration_status=prop.registration_status.value, seized=prop.seized,
+            registration_status=prop.registration_status.value,
+            seized=prop.seized,
             existing_mortgage=prop.existing_mortgage,
             small_property_rights=prop.small_property_rights,
-            illegal_building=prop.illegal_building, appraised_value=appraised_value,
+            illegal_building=prop.illegal_building,
+            appraised_value=appraised_value,
             appraisal_date=appraisal_date,
         )
         self._s.add(row)
@@ -144,12 +166,15 @@ class PortfolioQueries:
         cols = [
             func.count(LoanRow.id),
             func.coalesce(func.sum(LoanRow.outstanding_principal), 0),
-            func.coalesce(func.sum(
-                case((LoanRow.days_past_due > 0, LoanRow.outstanding_principal), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((LoanRow.days_past_due > 0, LoanRow.outstanding_principal), else_=0)),
+                0,
+            ),
             func.coalesce(func.sum(case((npl, LoanRow.outstanding_principal), else_=0)), 0),
         ]
         stmt = select(*(([group_col] if group_col is not None else []) + cols)).where(
-            LoanRow.status == "active")
+            LoanRow.status == "active"
+        )
         if group_col is not None and group_col.class_ is PropertyRow:
             stmt = stmt.join(PropertyRow, PropertyRow.id == LoanRow.property_id)
         if branch_id is not None:
