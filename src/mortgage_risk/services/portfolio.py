@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from mortgage_risk.domain import FiveCategory, PropertyType
 from mortgage_risk.services.users import CurrentUser
@@ -45,6 +46,11 @@ def _line(b: Breakdown, zh: str, en: str) -> Line:
     return Line(b.key, zh, en, b.loans, b.balance, b.overdue_balance, b.npl_balance)
 
 
+def _in_enum_order(lines: list[Line], enum_type: type[StrEnum]) -> None:
+    order = [member.value for member in enum_type]
+    lines.sort(key=lambda line: order.index(line.key))
+
+
 def overview(uow: UnitOfWork, user: CurrentUser) -> Overview:
     """The book as this user may see it: the whole union, or only the user's branch."""
     scope = user.branch_scope()
@@ -62,8 +68,8 @@ def overview(uow: UnitOfWork, user: CurrentUser) -> Overview:
     for b in uow.portfolio.by_category(scope):
         cat = FiveCategory(b.key)
         by_category.append(_line(b, cat.label_zh, cat.label_en))
-    order = [c.value for c in FiveCategory]
-    by_category.sort(key=lambda line: order.index(line.key))
+    _in_enum_order(by_type, PropertyType)
+    _in_enum_order(by_category, FiveCategory)
     scope_name = branches[str(scope)].name_zh if scope is not None else None
     return Overview(
         uow.portfolio.as_of(),
