@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mortgage_risk.domain import BranchKind
-from mortgage_risk.services.errors import Conflict, InvalidInput
+from mortgage_risk.services.errors import Conflict, choice
 from mortgage_risk.storage.tables import BranchRow
 from mortgage_risk.storage.uow import UnitOfWork
 
@@ -11,11 +11,7 @@ from mortgage_risk.storage.uow import UnitOfWork
 def create_branch(
     uow: UnitOfWork, *, actor: str, code: str, name_zh: str, name_en: str, kind: str, township: str
 ) -> int:
-    try:
-        kind_enum = BranchKind(kind)
-    except ValueError:
-        allowed = ", ".join(k.value for k in BranchKind)
-        raise InvalidInput(f"unknown value {kind!r}; allowed: {allowed}", field="kind") from None
+    kind_enum = choice(BranchKind, kind, "kind")
     if uow.branches.by_code(code):
         raise Conflict(f"branch {code!r} exists", field="code")
     row = BranchRow(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mortgage_risk.domain import Role
 from mortgage_risk.services.errors import Conflict
-from mortgage_risk.services.users import hash_password
+from mortgage_risk.services.users import add_user, hash_password
 from mortgage_risk.storage.bulk import insert_frame, reset_sequences
 from mortgage_risk.storage.tables import PortfolioSeedRow, UserRow
 from mortgage_risk.storage.uow import UnitOfWork
@@ -128,17 +128,12 @@ def _add_demo_users(uow: UnitOfWork, actor: str) -> None:
         if uow.session.scalar(select(UserRow).where(UserRow.username == username)):
             continue
         branch_id = branches[branch_index % len(branches)].id if branch_index is not None else None
-        row = uow.users.add(
+        add_user(
+            uow,
+            actor=actor,
             username=username,
             full_name=full_name,
             password_hash=password_hash,
-            role=role.value,
+            role=role,
             branch_id=branch_id,
-        )
-        uow.audit.record(
-            actor=actor,
-            action="create",
-            entity="user",
-            entity_id=row.id,
-            after={"username": username, "role": role.value, "branch_id": branch_id},
         )

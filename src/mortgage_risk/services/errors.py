@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TypeVar
+
+E = TypeVar("E", bound=StrEnum)
+
 
 class ServiceError(Exception):
     """A command that cannot be carried out, naming the field (if any) and the reason."""
@@ -28,3 +33,12 @@ class PermissionDenied(ServiceError):
 
 class InvalidInput(ServiceError):
     status = 422
+
+
+def choice(enum_type: type[E], raw: str, field: str) -> E:
+    """``raw`` as a member of ``enum_type``, or InvalidInput listing the allowed values."""
+    try:
+        return enum_type(raw)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum_type)
+        raise InvalidInput(f"unknown value {raw!r}; allowed: {allowed}", field=field) from None

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from mortgage_risk.domain import Role
-from mortgage_risk.services.errors import Conflict, InvalidInput, NotFound
+from mortgage_risk.services.errors import Conflict, InvalidInput, NotFound, choice
 from mortgage_risk.storage.tables import UserRow
 from mortgage_risk.storage.uow import UnitOfWork
 
@@ -67,11 +67,7 @@ def create_user(
     role: str,
     branch_code: str | None,
 ) -> CurrentUser:
-    try:
-        role_enum = Role(role)
-    except ValueError:
-        allowed = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"unknown role {role!r}; allowed: {allowed}", field="role") from None
+    role_enum = choice(Role, role, "role")
     check_password_policy(password)
     if uow.users.by_username(username):
         raise Conflict(f"user {username!r} already exists", field="username")
@@ -81,11 +77,34 @@ def create_user(
         if branch is None:
             raise NotFound(f"no branch {branch_code!r}", field="branch_code")
         branch_id = branch.id
-    row = uow.users.add(
+    row = add_user(
+        uow,
+        actor=actor,
         username=username,
         full_name=full_name,
         password_hash=hash_password(password),
-        role=role_enum.value,
+        role=role_enum,
+        branch_id=branch_id,
+    )
+    return _current(row)
+
+
+def add_user(
+    uow: UnitOfWork,
+    *,
+    actor: str,
+    username: str,
+    full_name: str,
+    password_hash: str,
+    role: Role,
+    branch_id: int | None,
+) -> UserRow:
+    """Store a user row and its audit record (the caller has validated the input)."""
+    row = uow.users.add(
+        username=username,
+        full_name=full_name,
+        password_hash=password_hash,
+        role=role.value,
         branch_id=branch_id,
     )
     uow.audit.record(
@@ -93,9 +112,14 @@ def create_user(
         action="create",
         entity="user",
         entity_id=row.id,
-        after={"username": username, "full_name": full_name, "role": role, "branch_id": branch_id},
+        after={
+            "username": username,
+            "full_name": full_name,
+            "role": role.value,
+            "branch_id": branch_id,
+        },
     )
-    return _current(row)
+    return row
 
 
 def authenticate(uow: UnitOfWork, username: str, password: str) -> CurrentUser | None:
