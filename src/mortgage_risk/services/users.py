@@ -8,7 +8,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from mortgage_risk.domain import Role
-from mortgage_risk.services.errors import Conflict, InvalidInput, NotFound, choice
+from mortgage_risk.services.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    choice,
+)
 from mortgage_risk.storage.tables import UserRow
 from mortgage_risk.storage.uow import UnitOfWork
 
@@ -148,3 +154,10 @@ def _current(row: UserRow) -> CurrentUser:
         role=Role(row.role),
         branch_id=row.branch_id,
     )
+
+
+def require_role(user: CurrentUser, *roles: Role) -> None:
+    """Refuse the command unless ``user`` holds one of ``roles``."""
+    if user.role not in roles:
+        allowed = ", ".join(r.value for r in roles)
+        raise PermissionDenied(f"needs the role {allowed}; you are {user.role.value}")

@@ -7,15 +7,20 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from mortgage_risk.domain import Borrower, Property
 from mortgage_risk.storage.tables import (
+    ApplicationRow,
+    ApplicationScoreRow,
     BorrowerRow,
     BranchRow,
     LoanRow,
     PropertyRow,
+    RepaymentRow,
+    ScorecardModelRow,
     UserRow,
 )
 
@@ -207,3 +212,95 @@ class PortfolioQueries:
 
 def _dec(value: object) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+class ModelRepository:
+    """The scorecard model registry."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def by_version(self, version: str) -> ScorecardModelRow | None:
+        return self._s.scalar(select(ScorecardModelRow).where(ScorecardModelRow.version == version))
+
+    def active(self, product: str) -> ScorecardModelRow | None:
+        return self._s.scalar(select(ScorecardModelRow).where(
+            ScorecardModelRow.product == product, ScorecardModelRow.status == "active"))
+
+    def all(self, product: str | None = None) -> list[ScorecardModelRow]:
+        stmt = select(ScorecardModelRow).order_by(ScorecardModelRow.trained_at.desc())
+        if product is not None:
+            stmt = stmt.where(ScorecardModelRow.product == product)
+        return list(self._s.scalars(stmt))
+
+    def add(self, row: ScorecardModelRow) -> ScorecardModelRow:
+        self._s.add(row)
+        self._s.flush()
+        return row
+
+    def add_score(self, row: ApplicationScoreRow) -> ApplicationScoreRow:
+        self._s.add(row)
+        self._s.flush()
+        return row
+
+    def scores_of(self, application_id: int) -> list[ApplicationScoreRow]:
+        return list(self._s.scalars(select(ApplicationScoreRow).where(
+            ApplicationScoreRow.application_id == application_id).order_by(
+            ApplicationScoreRow.id)))
+
+
+class ApplicationQueries:
+    """Applications joined with borrower, collateral, branch and loan, as a data frame."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def scoring_frame(self, application_ids: list[int]) -> pd.DataFrame:
+        return self._frame(self._scoring_select().where(
+            ApplicationRow.id.in_(application_ids)).order_by(ApplicationRow.id))
+
+    def outcome_sample(self, horizon_months: int) -> tuple[pd.DataFrame, pd.Series]:
+        """Loans originated at least ``horizon_months`` before the book's as-of date, with
+        bad = 1 when an installment due in the first ``horizon_months`` went over 90 days
+        past due."""
+        as_of = self._s.scalar(select(func.max(LoanRow.as_of)))
+        if as_of is None:
+            return pd.DataFrame(), pd.Series(dtype=int)
+        cutoff = _months_before(as_of, horizon_months)
+        defaulted = (
+            select(RepaymentRow.loan_id)
+            .where(RepaymentRow.period_no <= horizon_months, RepaymentRow.days_past_due > 90)
+            .distinct().scalar_subquery()
+        )
+        stmt = self._scoring_select().add_columns(
+            case((LoanRow.id.in_(defaulted), 1), else_=0).label("bad")
+        ).where(LoanRow.origination_date <= cutoff).order_by(ApplicationRow.id)
+        frame = self._frame(stmt)
+        bad = frame.pop("bad").astype(int) if not frame.empty else pd.Series(dtype=int)
+        return frame, bad
+
+    def _frame(self, stmt: Any) -> pd.DataFrame:
+        result = self._s.execute(stmt)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def _scoring_select(self) -> Any:
+        a, b, p, br, ln = ApplicationRow, BorrowerRow, PropertyRow, BranchRow, LoanRow
+        return (
+            select(
+                a.id.label("application_id"), a.amount, a.term_months, a.repayment_method,
+                a.submitted_on, a.branch_id, b.segment, b.birth_date, b.household_income,
+                b.dependants, b.bureau_overdue_accounts, b.bureau_max_dpd_24m,
+                b.bureau_hard_inquiries_3m, b.bureau_npl_elsewhere, b.other_monthly_debt,
+                p.property_type, p.build_year, p.floor_area, p.appraised_value,
+                br.kind.label("branch_kind"), ln.annual_rate,
+            )
+            .join(b, b.id == a.borrower_id)
+            .join(p, p.id == a.property_id)
+            .join(br, br.id == a.branch_id)
+            .outerjoin(ln, ln.application_id == a.id)
+        )
+
+
+def _months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, min(day.day, 28))

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -214,3 +215,55 @@ class PortfolioSeedRow(Base):
     as_of: Mapped[date] = mapped_column(Date)
     generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     generator_version: Mapped[str] = mapped_column(String(32))
+
+
+class ScorecardModelRow(Base):
+    """A scorecard in the model registry: trained → validated → approved → active → retired.
+
+    At most one active model per loan product, enforced by a partial unique index.
+    """
+
+    __tablename__ = "scorecard_models"
+    __table_args__ = (
+        Index(
+            "uq_scorecard_models_one_active",
+            "product",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    sha256: Mapped[str] = mapped_column(String(64))
+    artifact: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    trained_by: Mapped[str] = mapped_column(String(64))
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    validation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    validated_by: Mapped[str | None] = mapped_column(String(64))
+    validated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApplicationScoreRow(Base):
+    """The scorecard's verdict on an application, naming the model version that gave it."""
+
+    __tablename__ = "application_scores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("scorecard_models.id"))
+    model_version: Mapped[str] = mapped_column(String(64))
+    feature_params_version: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int] = mapped_column(Integer)
+    pd: Mapped[Decimal] = mapped_column(Numeric(12, 10))
+    grade: Mapped[str] = mapped_column(String(8))
+    reason_codes: Mapped[list[Any]] = mapped_column(JSON)
+    features: Mapped[dict[str, Any]] = mapped_column(JSON)
+    scored_by: Mapped[str] = mapped_column(String(64))
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mortgage_risk.storage.audit import AuditLog
 from mortgage_risk.storage.repositories import (
+    ApplicationQueries,
     BorrowerRepository,
     BranchRepository,
     LoanRepository,
+    ModelRepository,
     PortfolioQueries,
     PropertyRepository,
     UserRepository,
@@ -32,6 +34,8 @@ class UnitOfWork:
         self.properties = PropertyRepository(self.session)
         self.loans = LoanRepository(self.session)
         self.portfolio = PortfolioQueries(self.session)
+        self.models = ModelRepository(self.session)
+        self.applications = ApplicationQueries(self.session)
         return self
 
     def __exit__(
