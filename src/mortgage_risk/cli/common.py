@@ -22,7 +22,9 @@ from mortgage_risk.config import get_settings
 from mortgage_risk.domain import DomainError
 from mortgage_risk.services.errors import ServiceError
 from mortgage_risk.services.registry import first_error
+from mortgage_risk.services.users import CurrentUser, load_user
 from mortgage_risk.storage.database import Database
+from mortgage_risk.storage.uow import UnitOfWork
 
 console = Console()
 err_console = Console(stderr=True)
@@ -69,3 +71,12 @@ def stage_progress(progress: Progress) -> Callable[[str, int, int], None]:
         progress.update(tasks[stage], completed=done, total=total)
 
     return update
+
+
+def acting_user(uow: UnitOfWork, username: str) -> CurrentUser:
+    """The active user named by ``--as``, or a one-line error."""
+    row = uow.users.by_username(username)
+    user = load_user(uow, row.id) if row else None
+    if user is None:
+        fail(f"--as: no active user {username!r}")
+    return user

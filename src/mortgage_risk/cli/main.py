@@ -18,6 +18,7 @@ from mortgage_risk.cli.common import (
     stage_progress,
 )
 from mortgage_risk.cli.records import borrower_app, property_app
+from mortgage_risk.cli.scorecard import model_app, scorecard_app
 from mortgage_risk.config import get_settings
 
 app = typer.Typer(help="县联社房地产抵押贷款风险管理 · mortgage-risk", no_args_is_help=True)
@@ -29,6 +30,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
 app.add_typer(borrower_app, name="borrower")
 app.add_typer(property_app, name="property")
+app.add_typer(scorecard_app, name="scorecard")
+app.add_typer(model_app, name="model")
 
 
 @db_app.command("upgrade")
@@ -82,7 +85,7 @@ def generate(
     ] = False,
 ) -> None:
     """Generate the synthetic county book into the database (once) and Parquet."""
-    from mortgage_risk.services.demo import seed_portfolio
+    from mortgage_risk.services.demo import install_demo_model, seed_portfolio
     from mortgage_risk.synth import generate_to_parquet
 
     with one_line_errors():
@@ -108,6 +111,10 @@ def generate(
                     progress=report,
                     reuse=reuse,
                 )
+        with db.uow() as uow:
+            model_version = install_demo_model(uow)
+    if model_version:
+        console.print(f"activated the shipped scorecard {model_version}")
     if result.created:
         console.print(f"loaded {loans} loans (seed {seed}, as of {day}): {result.rows}")
     else:

@@ -6,10 +6,8 @@ from typing import Annotated
 
 import typer
 
-from mortgage_risk.cli.common import console, fail, one_line_errors, open_database
+from mortgage_risk.cli.common import acting_user, console, fail, one_line_errors, open_database
 from mortgage_risk.services.schemas import BorrowerIn, PropertyIn
-from mortgage_risk.services.users import CurrentUser, load_user
-from mortgage_risk.storage.uow import UnitOfWork
 
 borrower_app = typer.Typer(help="Borrowers.", no_args_is_help=True)
 property_app = typer.Typer(help="Collateral properties.", no_args_is_help=True)
@@ -28,14 +26,6 @@ def _fields(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _actor(uow: UnitOfWork, username: str) -> CurrentUser:
-    row = uow.users.by_username(username)
-    user = load_user(uow, row.id) if row else None
-    if user is None:
-        fail(f"--as: no active user {username!r}")
-    return user
-
-
 @borrower_app.command("add")
 def borrower_add(actor: ActorOption, fields: FieldOption) -> None:
     """Register a borrower, e.g. --set resident_id=... --set name=... --set segment=farmer."""
@@ -44,7 +34,7 @@ def borrower_add(actor: ActorOption, fields: FieldOption) -> None:
     with one_line_errors():
         data = BorrowerIn.model_validate(_fields(fields))
         with open_database().uow() as uow:
-            new_id = register_borrower(uow, _actor(uow, actor), data)
+            new_id = register_borrower(uow, acting_user(uow, actor), data)
     console.print(f"borrower {new_id} registered")
 
 
@@ -56,5 +46,5 @@ def property_add(actor: ActorOption, fields: FieldOption) -> None:
     with one_line_errors():
         data = PropertyIn.model_validate(_fields(fields))
         with open_database().uow() as uow:
-            new_id = register_property(uow, _actor(uow, actor), data)
+            new_id = register_property(uow, acting_user(uow, actor), data)
     console.print(f"property {new_id} registered")

@@ -86,7 +86,7 @@ def binary_target(y: Any, bad_value: Any = None, *, name: str | None = None) -> 
         values = arr
     uniques = pd.unique(values) if values.dtype.kind == "O" else np.unique(values)
     if len(uniques) > 2:
-        shown = ", ".join(repr(u) for u in list(uniques)[:5])
+        shown = ", ".join(repr(u.item() if hasattr(u, "item") else u) for u in list(uniques)[:5])
         raise ValueError(f"target must be binary: found {len(uniques)} distinct values in "
                          f"{label!r} ({shown}{', ...' if len(uniques) > 5 else ''})")
     if bad_value is not None:

@@ -250,7 +250,7 @@ def _fit_numerical(name: str, x: np.ndarray, y: np.ndarray, yb: np.ndarray, p: _
     ve = x[valid & yb]
     ve.sort()
     if v.size and v[0] == v[-1] and (sp is None or not sp.any()):
-        raise ValueError(f"column {name!r} is constant (every value is {v[0]!r}); "
+        raise ValueError(f"column {name!r} is constant (every value is {v[0]:g}); "
                          f"cannot bin it")
     m = v.size
     if m:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from mortgage_risk.domain import Role
 from mortgage_risk.services.errors import Conflict
-from mortgage_risk.services.users import add_user, hash_password
+from mortgage_risk.services.models import install_shipped_model
+from mortgage_risk.services.users import add_user, hash_password, load_user
 from mortgage_risk.storage.bulk import insert_frame, reset_sequences
 from mortgage_risk.storage.tables import PortfolioSeedRow, UserRow
 from mortgage_risk.storage.uow import UnitOfWork
@@ -23,6 +24,7 @@ DEMO_PASSWORD = "Demo@2026-risk"
 DEMO_USERS: tuple[tuple[str, str, Role, int | None], ...] = (
     ("admin", "系统管理员", Role.ADMIN, None),
     ("risk", "风险管理部 王敏", Role.RISK_MANAGER, None),
+    ("modeller", "风险管理部 模型岗 孙悦", Role.RISK_MANAGER, None),
     ("audit", "稽核 李静", Role.SUPERVISOR, None),
     ("trainer", "培训师 赵华", Role.TRAINER, None),
     ("officer1", "客户经理 张伟", Role.LOAN_OFFICER, 0),
@@ -137,3 +139,24 @@ def _add_demo_users(uow: UnitOfWork, actor: str) -> None:
             role=role,
             branch_id=branch_id,
         )
+
+
+def install_demo_model(uow: UnitOfWork) -> str | None:
+    """The shipped scorecard, trained by the demo modeller and approved by the risk manager.
+
+    Returns the version activated, or None when a model is already active.
+    """
+    if not uow.branches.all():
+        raise Conflict("no book is loaded; run `mortgage-risk generate` first", field="seed")
+    _add_demo_users(uow, "demo")
+    trainer = load_user(uow, _user_id(uow, "modeller"))
+    approver = load_user(uow, _user_id(uow, "risk"))
+    if trainer is None or approver is None:
+        raise Conflict("the demo users are missing; load the demo book first", field="seed")
+    view = install_shipped_model(uow, trainer=trainer, approver=approver)
+    return view.version if view else None
+
+
+def _user_id(uow: UnitOfWork, username: str) -> int:
+    row = uow.users.by_username(username)
+    return row.id if row else -1

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
+from importlib.resources import files
 from typing import Any
 
 from mortgage_risk.domain import DomainError, Role
@@ -44,8 +45,17 @@ class ModelView:
 
     @classmethod
     def of(cls, row: ScorecardModelRow) -> ModelView:
-        return cls(row.id, row.product, row.version, row.name, ModelStatus(row.status),
-                   row.sha256, row.trained_by, row.approved_by, row.validation)
+        return cls(
+            row.id,
+            row.product,
+            row.version,
+            row.name,
+            ModelStatus(row.status),
+            row.sha256,
+            row.trained_by,
+            row.approved_by,
+            row.validation,
+        )
 
 
 @dataclass(frozen=True)
@@ -74,21 +84,33 @@ def _model(uow: UnitOfWork, version: str) -> ScorecardModelRow:
     return row
 
 
-def _move(uow: UnitOfWork, user: CurrentUser, row: ScorecardModelRow, target: ModelStatus,
-          **after: Any) -> None:
+def _move(
+    uow: UnitOfWork, user: CurrentUser, row: ScorecardModelRow, target: ModelStatus, **after: Any
+) -> None:
     before = {"status": row.status}
     try:
         check_transition(ModelStatus(row.status), target)
     except DomainError as exc:
         raise Conflict(exc.reason, field=exc.field) from None
     row.status = target.value
-    uow.audit.record(actor=user.username, action=target.value, entity="scorecard_model",
-                     entity_id=row.version, before=before,
-                     after={"status": target.value, **after})
+    uow.audit.record(
+        actor=user.username,
+        action=target.value,
+        entity="scorecard_model",
+        entity_id=row.version,
+        before=before,
+        after={"status": target.value, **after},
+    )
 
 
-def register_model(uow: UnitOfWork, user: CurrentUser, *, artifact: str,
-                   product: str = DEFAULT_PRODUCT, name: str | None = None) -> ModelView:
+def register_model(
+    uow: UnitOfWork,
+    user: CurrentUser,
+    *,
+    artifact: str,
+    product: str = DEFAULT_PRODUCT,
+    name: str | None = None,
+) -> ModelView:
     """Store a trained scorecard artifact (its checksum verified) as ``trained``."""
     require_role(user, *MODELLERS)
     try:
@@ -99,32 +121,52 @@ def register_model(uow: UnitOfWork, user: CurrentUser, *, artifact: str,
     version = str(body["model_version"])
     if uow.models.by_version(version):
         raise Conflict(f"model version {version!r} is already registered", field="version")
-    row = uow.models.add(ScorecardModelRow(
-        product=product, version=version, name=name or f"{product} scorecard {version}",
-        sha256=body["sha256"], artifact=artifact, status=ModelStatus.TRAINED.value,
-        trained_by=user.username, trained_at=_now()))
-    uow.audit.record(actor=user.username, action="register", entity="scorecard_model",
-                     entity_id=version, after={"product": product, "sha256": row.sha256,
-                                               "features": body.get("features")})
+    row = uow.models.add(
+        ScorecardModelRow(
+            product=product,
+            version=version,
+            name=name or f"{product} scorecard {version}",
+            sha256=body["sha256"],
+            artifact=artifact,
+            status=ModelStatus.TRAINED.value,
+            trained_by=user.username,
+            trained_at=_now(),
+        )
+    )
+    uow.audit.record(
+        actor=user.username,
+        action="register",
+        entity="scorecard_model",
+        entity_id=version,
+        after={"product": product, "sha256": row.sha256, "features": body.get("features")},
+    )
     uow.commit()
     return ModelView.of(row)
 
 
-def validate_model(uow: UnitOfWork, user: CurrentUser, *, version: str,
-                   horizon_months: int = 24) -> ModelView:
+def validate_model(
+    uow: UnitOfWork, user: CurrentUser, *, version: str, horizon_months: int = 24
+) -> ModelView:
     """Validate on the book's loans whose outcome over ``horizon_months`` is known."""
     require_role(user, *MODELLERS)
     row = _model(uow, version)
     frame, bad = uow.applications.outcome_sample(horizon_months)
     if len(frame) < MIN_VALIDATION_ROWS or bad.sum() == 0:
-        raise Conflict(f"the book has {len(frame)} loans with an observed outcome and "
-                       f"{int(bad.sum())} defaults; validation needs at least "
-                       f"{MIN_VALIDATION_ROWS} loans and one default", field="version")
+        raise Conflict(
+            f"the book has {len(frame)} loans with an observed outcome and "
+            f"{int(bad.sum())} defaults; validation needs at least "
+            f"{MIN_VALIDATION_ROWS} loans and one default",
+            field="version",
+        )
     model = _load(row.artifact)
     report = validation_report(model, build_features(frame), bad.to_numpy())
-    summary: dict[str, Any] = {"horizon_months": horizon_months, "n": int(len(frame)),
-               "defaults": int(bad.sum()), **{k: report[k] for k in ("auc", "gini", "ks")
-                                              if k in report}, "report": report}
+    summary: dict[str, Any] = {
+        "horizon_months": horizon_months,
+        "n": int(len(frame)),
+        "defaults": int(bad.sum()),
+        **{k: report[k] for k in ("auc", "gini", "ks") if k in report},
+        "report": report,
+    }
     summary = json.loads(json.dumps(summary, default=float))
     _move(uow, user, row, ModelStatus.VALIDATED, auc=summary.get("auc"), n=summary["n"])
     row.validation, row.validated_by, row.validated_at = summary, user.username, _now()
@@ -172,8 +214,9 @@ def active_model(uow: UnitOfWork, product: str = DEFAULT_PRODUCT) -> tuple[Model
     return ModelView.of(row), _load(row.artifact)
 
 
-def score_application(uow: UnitOfWork, user: CurrentUser, *, application_id: int,
-                      product: str = DEFAULT_PRODUCT) -> ScoreView:
+def score_application(
+    uow: UnitOfWork, user: CurrentUser, *, application_id: int, product: str = DEFAULT_PRODUCT
+) -> ScoreView:
     """Score an application with the active model and store the result with its versions."""
     view, model = active_model(uow, product)
     frame = uow.applications.scoring_frame([application_id])
@@ -189,16 +232,58 @@ def score_application(uow: UnitOfWork, user: CurrentUser, *, application_id: int
     grade = str(model.grade(features)[0])
     reasons = model.reason_codes(features).iloc[0].to_dict()
     reason_list = json.loads(json.dumps(reasons, default=str))
-    row = uow.models.add_score(ApplicationScoreRow(
-        application_id=application_id, model_id=view.id, model_version=view.version,
-        feature_params_version=params.version, score=points,
-        pd=Decimal(f"{pd_value:.10f}"), grade=grade, reason_codes=[reason_list],
-        features=json.loads(features.iloc[0].to_json()), scored_by=user.username,
-        scored_at=_now()))
-    uow.audit.record(actor=user.username, action="score", entity="application",
-                     entity_id=application_id,
-                     after={"model_version": view.version, "score": points, "grade": grade,
-                            "pd": f"{pd_value:.6f}", "score_id": row.id})
+    row = uow.models.add_score(
+        ApplicationScoreRow(
+            application_id=application_id,
+            model_id=view.id,
+            model_version=view.version,
+            feature_params_version=params.version,
+            score=points,
+            pd=Decimal(f"{pd_value:.10f}"),
+            grade=grade,
+            reason_codes=[reason_list],
+            features=json.loads(features.iloc[0].to_json()),
+            scored_by=user.username,
+            scored_at=_now(),
+        )
+    )
+    uow.audit.record(
+        actor=user.username,
+        action="score",
+        entity="application",
+        entity_id=application_id,
+        after={
+            "model_version": view.version,
+            "score": points,
+            "grade": grade,
+            "pd": f"{pd_value:.6f}",
+            "score_id": row.id,
+        },
+    )
     uow.commit()
     return ScoreView(application_id, view.version, points, row.pd, grade, [reason_list])
 
+
+def shipped_artifact(name: str = "mortgage-default") -> str:
+    """A scorecard artifact shipped with the package (see docs/models/)."""
+    return (files("mortgage_risk.scoring") / "models" / f"{name}.json").read_text(
+        encoding="utf-8")
+
+
+def install_shipped_model(uow: UnitOfWork, *, trainer: CurrentUser, approver: CurrentUser,
+                          product: str = DEFAULT_PRODUCT) -> ModelView | None:
+    """Take the shipped default scorecard through its lifecycle when no model is active:
+    registered and validated by ``trainer``, approved and activated by ``approver``."""
+    if uow.models.active(product) is not None:
+        return None
+    text = shipped_artifact()
+    version = str(json.loads(text)["model_version"])
+    if uow.models.by_version(version) is None:
+        register_model(uow, trainer, artifact=text, product=product)
+    status = ModelStatus(_model(uow, version).status)
+    if status is ModelStatus.TRAINED:
+        validate_model(uow, trainer, version=version)
+        status = ModelStatus.VALIDATED
+    if status is ModelStatus.VALIDATED:
+        approve_model(uow, approver, version=version)
+    return activate_model(uow, approver, version=version)

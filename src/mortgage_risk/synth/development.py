@@ -1,8 +1,9 @@
 """The development sample of the default scorecard: the book's loans with a known outcome.
 
-A loan is *bad* when it first reached default (90+ days past due) within ``horizon_months``
-of origination; only loans originated at least that long before the as-of date count, so
-every outcome is observed.
+A loan is *bad* when an installment due in its first ``horizon_months`` went over 90 days
+past due, read from the repayment records as the union itself would see them (the same
+definition the model registry validates on). Only loans originated at least that long before
+the as-of date count, so every outcome is observed.
 """
 
 from __future__ import annotations
@@ -33,14 +34,11 @@ def development_sample(book: SyntheticBook, horizon_months: int = 24
     as_of = pd.Timestamp(book.loans["as_of"].iloc[0])
     loans = book.loans[["id", "application_id", "annual_rate", "origination_date"]].rename(
         columns={"id": "loan_id"})
-    truth = book.truth[["loan_id", "default_month"]]
-    rows = (application_frame(book).merge(loans, on="application_id", how="inner")
-            .merge(truth, on="loan_id", how="left"))
+    late = book.repayments[(book.repayments["period_no"] <= horizon_months)
+                           & (book.repayments["days_past_due"] > 90)]["loan_id"].unique()
+    rows = application_frame(book).merge(loans, on="application_id", how="inner")
     origination = pd.to_datetime(rows["origination_date"])
     observed = origination <= as_of - pd.DateOffset(months=horizon_months)
     rows = rows[observed].reset_index(drop=True)
-    months_to_default = (
-        (rows["default_month"].dt.year - pd.to_datetime(rows["origination_date"]).dt.year) * 12
-        + rows["default_month"].dt.month - pd.to_datetime(rows["origination_date"]).dt.month)
-    bad = (rows["default_month"].notna() & (months_to_default <= horizon_months)).astype(int)
+    bad = rows["loan_id"].isin(late).astype(int)
     return rows, bad.rename("bad")
