@@ -43,5 +43,7 @@ test: lint typecheck contracts pytest
 bench: setup
 	$(BIN)/python bench/bench_generate.py --loans 1000000 --seed 7
 
+include bench/peers.mk
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -75,3 +75,22 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databa
         seed_portfolio(uow, actor="test", parquet_dir=path.parent / "parquet", **SMALL_BOOK)
     yield db
     db.dispose()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """A local Spark session (pyspark's bundled Spark on the machine's Java 17)."""
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[1]")
+        .appName("mortgage-risk-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -1,10 +1,11 @@
 """SQL export: the same scores and PDs in SQLite, DuckDB and PostgreSQL on 100,000 rows;
-Spark SQL text checked through DuckDB (Spark itself is not installed here)."""
+and Spark SQL in a local Spark session."""
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -111,3 +112,11 @@ def test_nan_goes_to_the_missing_bin_in_duckdb(
     frame = pd.DataFrame({"ltv ratio": [np.nan], "income": [30000.0], "age": [40.0],
                           "region": ["north"], "noise": [0.0]})
     assert int(result["score"].iloc[0]) == int(model.score(frame)[0])
+
+
+def test_spark(case: tuple[Scorecard, pd.DataFrame, np.ndarray, np.ndarray, np.ndarray],
+               spark: Any) -> None:
+    model, rows, score, pd_, lp = case
+    spark.createDataFrame(rows).createOrReplaceTempView("applications")
+    result = spark.sql(to_sql(model, "applications", "spark", keep_columns=["id"])).toPandas()
+    _check(result, score, pd_, lp)

@@ -183,11 +183,19 @@ def factorizable(values: Any) -> Any:
 
 
 class Columns:
-    """Column access over a pandas or polars DataFrame or a 2-d numpy array."""
+    """Column access over a pandas or polars DataFrame, a 2-d numpy array, or a mapping of
+    column name to 1-d array (used internally to avoid copying columns into one block)."""
 
     def __init__(self, X: Any) -> None:
         self._get: Callable[[str], Any]
-        if isinstance(X, pd.DataFrame):
+        if isinstance(X, dict):
+            self.names = [str(c) for c in X]
+            self._get = X.__getitem__
+            lengths = {len(v) for v in X.values()}
+            if len(lengths) > 1:
+                raise ValueError("X columns have different lengths")
+            self.n_rows = lengths.pop() if lengths else 0
+        elif isinstance(X, pd.DataFrame):
             self.names = [str(c) for c in X.columns]
             orig = {str(c): c for c in X.columns}
             self._get = lambda name: X[orig[name]]

@@ -407,8 +407,9 @@ def _category_table(fb: FeatureBins, labels: list[str]) -> np.ndarray:
     """Bin of every factorized label, plus a last entry (missing) for code -1."""
     lookup = {lab: i for i, group in enumerate(fb.categories) for lab in group}
     specials = {str(s) for s in fb.special_values}
+    dtype = np.uint8 if fb.missing_bin < 256 else np.intp  # small indices: less memory
     return np.array([fb.special_bin if u in specials else lookup.get(u, fb.missing_bin)
-                     for u in labels] + [fb.missing_bin], dtype=np.intp)
+                     for u in labels] + [fb.missing_bin], dtype=dtype)
 
 
 def _all_missing(values: Any) -> bool:

@@ -47,6 +47,7 @@ from mortgage_risk.scoring.calibration import Calibration, calibrate_intercept
 from mortgage_risk.scoring.logistic import LogitResult, fit_logistic
 from mortgage_risk.scoring.master_scale import MasterScale
 from mortgage_risk.scoring.scaling import Scaling, expit
+from mortgage_risk.scoring.selection import FeatureSelector
 
 __all__ = ["Scorecard"]
 
@@ -67,9 +68,10 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     ----------
     binning_process : BinningProcess or None, default None
         Cloned and fitted on ``(X, y)``; None uses ``BinningProcess()``.
-    selector : FeatureSelector or None, default None
-        Cloned and fitted on the binned features; None keeps every binned feature (features
-        whose WoE is constant are always dropped).
+    selector : FeatureSelector, "auto" or None, default "auto"
+        Cloned and fitted on the binned features; "auto" uses ``FeatureSelector()`` (IV,
+        correlation and VIF filters); None keeps every binned feature (features whose WoE is
+        constant are always dropped).
     l2 : float >= 0, default 0
         Ridge penalty of the logistic regression (intercept not penalised).
     base_score, base_odds, pdo : default 600, 50, 20
@@ -103,7 +105,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     training_ : dict summary of the development sample (rows, bad rate, AUC, Gini, KS).
     """
 
-    def __init__(self, binning_process: Any = None, selector: Any = None, *, l2: float = 0.0,
+    def __init__(self, binning_process: Any = None, selector: Any = "auto", *, l2: float = 0.0,
                  base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0,
                  rounding: bool = True, n_reason_codes: int = 3,
                  target_pd: float | None = None, sign_check: bool = True,
@@ -149,6 +151,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                              f"{type(self.master_scale).__name__}")
         for name in ("binning_process", "selector"):
             value = getattr(self, name)
+            if name == "selector" and value == "auto":
+                continue
             if value is not None and not hasattr(value, "fit"):
                 raise TypeError(f"{name} must be an estimator with a fit method or None; got "
                                 f"{type(value).__name__}")
@@ -186,11 +190,12 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
         index = {name: _bin_indices(self.bins_[name], cols.get(name), numeric[name])
                  for name in candidates}
-        self.selector_ = None
+        self.selector_: Any = None
         if self.selector is not None and candidates:
-            woe_frame = pd.DataFrame({name: np.asarray(self.bins_[name].woe)[index[name]]
-                                      for name in candidates})
+            woe_frame = {name: np.asarray(self.bins_[name].woe)[index[name]]
+                         for name in candidates}
             selected, reasons = self._select(woe_frame, yv)
+            del woe_frame
             dropped.update(reasons)
             candidates = [name for name in candidates if name in selected]
         if not candidates:
@@ -257,11 +262,14 @@ class Scorecard(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         good = raw[np.argmin(yv)]  # yv has both classes (checked by binary_target)
         return np.array([good, self.bad_value], dtype=object)
 
-    def _select(self, woe_frame: pd.DataFrame, y: NDArray[np.int8]
+    def _auto_selector(self) -> bool:
+        return isinstance(self.selector, str) and self.selector == "auto"
+
+    def _select(self, woe_frame: dict[str, NDArray[np.float64]], y: NDArray[np.int8]
                 ) -> tuple[set[str], dict[str, str]]:
         """Fit a clone of ``selector`` (``fit(X_woe, y, iv=...)``); kept names, drop reasons."""
-        sel = clone(self.selector)
-        names = list(woe_frame.columns)
+        sel = FeatureSelector() if self._auto_selector() else clone(self.selector)
+        names = list(woe_frame)
         sel.fit(woe_frame, y, iv={name: self.iv_[name] for name in names})
         self.selector_ = sel
         selected = {str(s) for s in sel.selected_}

@@ -147,10 +147,18 @@ class FeatureSelector(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             else:
                 keep.append(n)
 
-        if self.max_corr is not None and len(keep) > 1:
-            keep = self._correlation_filter(keep, data, ivs, dropped)
-        if self.max_vif is not None and len(keep) > 1:
-            keep = self._vif_filter(keep, data, dropped, result.vif)
+        if (self.max_corr is not None or self.max_vif is not None) and len(keep) > 1:
+            corr_all = _correlation([data[n] for n in keep])
+            position = {n: i for i, n in enumerate(keep)}
+
+            def corr_of(names: list[str]) -> np.ndarray:
+                at = [position[n] for n in names]
+                return corr_all[np.ix_(at, at)]
+
+            if self.max_corr is not None:
+                keep = self._correlation_filter(keep, corr_of(keep), ivs, dropped)
+            if self.max_vif is not None and len(keep) > 1:
+                keep = self._vif_filter(keep, corr_of(keep), dropped, result.vif)
         if self.stepwise != "none" and keep:
             matrix = np.column_stack([data[n] for n in keep])
             if self.stepwise == "backward":
@@ -168,9 +176,8 @@ class FeatureSelector(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     # ------------------------------------------------------------------ filters
 
-    def _correlation_filter(self, keep: list[str], data: dict[str, np.ndarray],
+    def _correlation_filter(self, keep: list[str], corr: np.ndarray,
                             ivs: dict[str, float], dropped: dict[str, str]) -> list[str]:
-        corr = _correlation(np.column_stack([data[n] for n in keep]))
         order = sorted(range(len(keep)), key=lambda i: -ivs[keep[i]])
         kept: list[int] = []
         assert self.max_corr is not None
@@ -186,10 +193,9 @@ class FeatureSelector(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             kept.append(i)
         return [keep[i] for i in sorted(kept)]
 
-    def _vif_filter(self, keep: list[str], data: dict[str, np.ndarray],
+    def _vif_filter(self, keep: list[str], corr: np.ndarray,
                     dropped: dict[str, str], vif_out: dict[str, float]) -> list[str]:
         assert self.max_vif is not None
-        corr = _correlation(np.column_stack([data[n] for n in keep]))
         idx = list(range(len(keep)))
         while len(idx) > 1:
             vif = _vif(corr[np.ix_(idx, idx)])
@@ -274,10 +280,22 @@ class FeatureSelector(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return np.asarray(self.selected_, dtype=object)
 
 
-def _correlation(X: np.ndarray) -> np.ndarray:
-    Xc = X - X.mean(axis=0)
-    cov = Xc.T @ Xc
-    sd = np.sqrt(np.diag(cov))
+def _correlation(columns: list[np.ndarray], block_rows: int = 131_072) -> np.ndarray:
+    """Pearson correlation of the columns, accumulated over row blocks (no n x k copy)."""
+    k, n = len(columns), len(columns[0])
+    sums = np.zeros(k)
+    gram = np.zeros((k, k))
+    buf = np.empty((min(block_rows, n), k))
+    for start in range(0, n, block_rows):
+        stop = min(n, start + block_rows)
+        block = buf[: stop - start]
+        for j, col in enumerate(columns):
+            block[:, j] = col[start:stop]
+        sums += block.sum(axis=0)
+        gram += block.T @ block
+    mean = sums / n
+    cov = gram - n * np.outer(mean, mean)
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = cov / np.outer(sd, sd)
     corr[~np.isfinite(corr)] = 0.0
