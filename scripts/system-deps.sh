@@ -5,6 +5,10 @@ need=()
 if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   need+=(postgresql)
 fi
+# Java for Spark (local mode, the monitoring engine's second backend and the SQL-export tests).
+if ! command -v java >/dev/null 2>&1; then
+  need+=(openjdk-17-jre-headless)
+fi
 if ((${#need[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
