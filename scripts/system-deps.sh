@@ -9,6 +9,10 @@ fi
 if ! command -v java >/dev/null 2>&1; then
   need+=(openjdk-17-jre-headless)
 fi
+# Headless Chromium for PDF reports and the browser tests; a CJK font for Chinese text.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 \
+  || need+=(fonts-noto-cjk)
 if ((${#need[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

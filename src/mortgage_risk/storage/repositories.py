@@ -18,6 +18,7 @@ from mortgage_risk.storage.tables import (
     BorrowerRow,
     BranchRow,
     LoanRow,
+    ParameterSetRow,
     PropertyRow,
     RepaymentRow,
     ScorecardModelRow,
@@ -304,3 +305,57 @@ class ApplicationQueries:
 def _months_before(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 - months
     return date(index // 12, index % 12 + 1, min(day.day, 28))
+
+
+class ParameterRepository:
+    """Versioned parameter sets and the valuations that used them."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def active(self, kind: str) -> ParameterSetRow | None:
+        return self._s.scalar(select(ParameterSetRow).where(
+            ParameterSetRow.kind == kind, ParameterSetRow.status == "active"))
+
+    def get(self, kind: str, version: str) -> ParameterSetRow | None:
+        return self._s.scalar(select(ParameterSetRow).where(
+            ParameterSetRow.kind == kind, ParameterSetRow.version == version))
+
+    def all(self, kind: str | None = None) -> list[ParameterSetRow]:
+        stmt = select(ParameterSetRow).order_by(ParameterSetRow.kind,
+                                                ParameterSetRow.created_at.desc())
+        if kind is not None:
+            stmt = stmt.where(ParameterSetRow.kind == kind)
+        return list(self._s.scalars(stmt))
+
+    def add(self, row: ParameterSetRow) -> ParameterSetRow:
+        self._s.add(row)
+        self._s.flush()
+        return row
+
+
+class ComparableQueries:
+    """Recent appraisals of properties like the subject, the raw material of comparison."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def recent(self, *, property_type: str, township: str | None, since: date, until: date,
+               exclude_property_id: int | None = None, limit: int = 50) -> pd.DataFrame:
+        p = PropertyRow
+        stmt = (
+            select(p.id.label("property_id"), p.property_type, p.township, p.address,
+                   p.floor_area, p.land_area, p.build_year, p.structure, p.storeys,
+                   p.appraised_value, p.appraisal_date)
+            .where(p.property_type == property_type, p.appraisal_date >= since,
+                   p.appraisal_date <= until, p.floor_area > 0, p.seized.is_(False),
+                   p.small_property_rights.is_(False), p.illegal_building.is_(False))
+            .order_by(p.appraisal_date.desc(), p.id)
+            .limit(limit)
+        )
+        if township is not None:
+            stmt = stmt.where(p.township == township)
+        if exclude_property_id is not None:
+            stmt = stmt.where(p.id != exclude_property_id)
+        result = self._s.execute(stmt)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))

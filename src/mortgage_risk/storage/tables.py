@@ -267,3 +267,54 @@ class ApplicationScoreRow(Base):
     features: Mapped[dict[str, Any]] = mapped_column(JSON)
     scored_by: Mapped[str] = mapped_column(String(64))
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ParameterSetRow(Base):
+    """A versioned set of parameters (valuation tables, caps, ...) as JSON.
+
+    Drafts are edited by risk managers; activating one retires the kind's previous active set.
+    Every stored result names the version it used.
+    """
+
+    __tablename__ = "parameter_sets"
+    __table_args__ = (
+        UniqueConstraint("kind", "version"),
+        Index(
+            "uq_parameter_sets_one_active",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    activated_by: Mapped[str | None] = mapped_column(String(64))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ValuationRow(Base):
+    """A collateral valuation with its full breakdown and the parameter version used."""
+
+    __tablename__ = "valuations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"), index=True)
+    valuation_date: Mapped[date] = mapped_column(Date)
+    params_version: Mapped[str] = mapped_column(String(64))
+    approaches: Mapped[list[str]] = mapped_column(JSON)
+    market_value: Mapped[Decimal] = mapped_column(Money)
+    mortgage_value: Mapped[Decimal] = mapped_column(Money)
+    net_mortgage_value: Mapped[Decimal] = mapped_column(Money)
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    loan_amount: Mapped[Decimal | None] = mapped_column(Money)
+    ltv: Mapped[Decimal | None] = mapped_column(Numeric(10, 6))
+    lgd: Mapped[Decimal | None] = mapped_column(Numeric(10, 6))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    valued_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

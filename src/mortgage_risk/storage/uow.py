@@ -11,8 +11,10 @@ from mortgage_risk.storage.repositories import (
     ApplicationQueries,
     BorrowerRepository,
     BranchRepository,
+    ComparableQueries,
     LoanRepository,
     ModelRepository,
+    ParameterRepository,
     PortfolioQueries,
     PropertyRepository,
     UserRepository,
@@ -36,6 +38,8 @@ class UnitOfWork:
         self.portfolio = PortfolioQueries(self.session)
         self.models = ModelRepository(self.session)
         self.applications = ApplicationQueries(self.session)
+        self.parameters = ParameterRepository(self.session)
+        self.comparables = ComparableQueries(self.session)
         return self
 
     def __exit__(

@@ -1,0 +1,1 @@
+"""Reports: HTML pages rendered from results, and PDF through headless Chromium."""
