@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mortgage_risk.synth.generator import SyntheticBook
+from mortgage_risk.synth.book import SyntheticBook
 
 
 def application_frame(book: SyntheticBook) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mortgage_risk.synth.generator import (
+from mortgage_risk.synth.book import (
     DATE_COLUMNS,
     TABLE_ORDER,
     SyntheticBook,
