@@ -158,6 +158,16 @@ _FILLERS: dict[str, _Filler] = {
 }
 
 
+def _reference_level(params: SynthParams, hpi: np.ndarray) -> float:
+    """The index level of the reference month, even for a book that ends before it."""
+    ref = month_index(params.county["hpi_reference_month"])
+    if ref < len(hpi):
+        return float(hpi[ref])
+    from mortgage_risk.synth.market import hpi_series
+
+    return float(hpi_series(params, ref + 1)[ref])
+
+
 def draw_collateral(
     rng: np.random.Generator,
     params: SynthParams,
@@ -168,7 +178,7 @@ def draw_collateral(
 ) -> dict[str, np.ndarray]:
     """The property columns of each applicant, valued at the origination month's prices."""
     c = _Properties.empty(len(ptype))
-    hpi_ref = hpi[month_index(params.county["hpi_reference_month"])]
+    hpi_ref = _reference_level(params, hpi)
     for t, cfg in params.property_types.items():
         m = np.flatnonzero(ptype == t)
         if len(m) == 0:
