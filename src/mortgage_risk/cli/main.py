@@ -19,6 +19,7 @@ from mortgage_risk.cli.common import (
 )
 from mortgage_risk.cli.records import borrower_app, property_app
 from mortgage_risk.cli.scorecard import model_app, scorecard_app
+from mortgage_risk.cli.valuation import params_app, valuate, valuation_app
 from mortgage_risk.config import get_settings
 
 app = typer.Typer(help="县联社房地产抵押贷款风险管理 · mortgage-risk", no_args_is_help=True)
@@ -32,6 +33,9 @@ app.add_typer(borrower_app, name="borrower")
 app.add_typer(property_app, name="property")
 app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(model_app, name="model")
+app.add_typer(valuation_app, name="valuation")
+app.add_typer(params_app, name="params")
+app.command("valuate")(valuate)
 
 
 @db_app.command("upgrade")

@@ -23,6 +23,7 @@ from mortgage_risk.storage.tables import (
     RepaymentRow,
     ScorecardModelRow,
     UserRow,
+    ValuationRow,
 )
 
 
@@ -225,8 +226,11 @@ class ModelRepository:
         return self._s.scalar(select(ScorecardModelRow).where(ScorecardModelRow.version == version))
 
     def active(self, product: str) -> ScorecardModelRow | None:
-        return self._s.scalar(select(ScorecardModelRow).where(
-            ScorecardModelRow.product == product, ScorecardModelRow.status == "active"))
+        return self._s.scalar(
+            select(ScorecardModelRow).where(
+                ScorecardModelRow.product == product, ScorecardModelRow.status == "active"
+            )
+        )
 
     def all(self, product: str | None = None) -> list[ScorecardModelRow]:
         stmt = select(ScorecardModelRow).order_by(ScorecardModelRow.trained_at.desc())
@@ -245,9 +249,13 @@ class ModelRepository:
         return row
 
     def scores_of(self, application_id: int) -> list[ApplicationScoreRow]:
-        return list(self._s.scalars(select(ApplicationScoreRow).where(
-            ApplicationScoreRow.application_id == application_id).order_by(
-            ApplicationScoreRow.id)))
+        return list(
+            self._s.scalars(
+                select(ApplicationScoreRow)
+                .where(ApplicationScoreRow.application_id == application_id)
+                .order_by(ApplicationScoreRow.id)
+            )
+        )
 
 
 class ApplicationQueries:
@@ -257,8 +265,11 @@ class ApplicationQueries:
         self._s = session
 
     def scoring_frame(self, application_ids: list[int]) -> pd.DataFrame:
-        return self._frame(self._scoring_select().where(
-            ApplicationRow.id.in_(application_ids)).order_by(ApplicationRow.id))
+        return self._frame(
+            self._scoring_select()
+            .where(ApplicationRow.id.in_(application_ids))
+            .order_by(ApplicationRow.id)
+        )
 
     def outcome_sample(self, horizon_months: int) -> tuple[pd.DataFrame, pd.Series]:
         """Loans originated at least ``horizon_months`` before the book's as-of date, with
@@ -271,11 +282,15 @@ class ApplicationQueries:
         defaulted = (
             select(RepaymentRow.loan_id)
             .where(RepaymentRow.period_no <= horizon_months, RepaymentRow.days_past_due > 90)
-            .distinct().scalar_subquery()
+            .distinct()
+            .scalar_subquery()
         )
-        stmt = self._scoring_select().add_columns(
-            case((LoanRow.id.in_(defaulted), 1), else_=0).label("bad")
-        ).where(LoanRow.origination_date <= cutoff).order_by(ApplicationRow.id)
+        stmt = (
+            self._scoring_select()
+            .add_columns(case((LoanRow.id.in_(defaulted), 1), else_=0).label("bad"))
+            .where(LoanRow.origination_date <= cutoff)
+            .order_by(ApplicationRow.id)
+        )
         frame = self._frame(stmt)
         bad = frame.pop("bad").astype(int) if not frame.empty else pd.Series(dtype=int)
         return frame, bad
@@ -288,12 +303,27 @@ class ApplicationQueries:
         a, b, p, br, ln = ApplicationRow, BorrowerRow, PropertyRow, BranchRow, LoanRow
         return (
             select(
-                a.id.label("application_id"), a.amount, a.term_months, a.repayment_method,
-                a.submitted_on, a.branch_id, b.segment, b.birth_date, b.household_income,
-                b.dependants, b.bureau_overdue_accounts, b.bureau_max_dpd_24m,
-                b.bureau_hard_inquiries_3m, b.bureau_npl_elsewhere, b.other_monthly_debt,
-                p.property_type, p.build_year, p.floor_area, p.appraised_value,
-                br.kind.label("branch_kind"), ln.annual_rate,
+                a.id.label("application_id"),
+                a.amount,
+                a.term_months,
+                a.repayment_method,
+                a.submitted_on,
+                a.branch_id,
+                b.segment,
+                b.birth_date,
+                b.household_income,
+                b.dependants,
+                b.bureau_overdue_accounts,
+                b.bureau_max_dpd_24m,
+                b.bureau_hard_inquiries_3m,
+                b.bureau_npl_elsewhere,
+                b.other_monthly_debt,
+                p.property_type,
+                p.build_year,
+                p.floor_area,
+                p.appraised_value,
+                br.kind.label("branch_kind"),
+                ln.annual_rate,
             )
             .join(b, b.id == a.borrower_id)
             .join(p, p.id == a.property_id)
@@ -314,16 +344,23 @@ class ParameterRepository:
         self._s = session
 
     def active(self, kind: str) -> ParameterSetRow | None:
-        return self._s.scalar(select(ParameterSetRow).where(
-            ParameterSetRow.kind == kind, ParameterSetRow.status == "active"))
+        return self._s.scalar(
+            select(ParameterSetRow).where(
+                ParameterSetRow.kind == kind, ParameterSetRow.status == "active"
+            )
+        )
 
     def get(self, kind: str, version: str) -> ParameterSetRow | None:
-        return self._s.scalar(select(ParameterSetRow).where(
-            ParameterSetRow.kind == kind, ParameterSetRow.version == version))
+        return self._s.scalar(
+            select(ParameterSetRow).where(
+                ParameterSetRow.kind == kind, ParameterSetRow.version == version
+            )
+        )
 
     def all(self, kind: str | None = None) -> list[ParameterSetRow]:
-        stmt = select(ParameterSetRow).order_by(ParameterSetRow.kind,
-                                                ParameterSetRow.created_at.desc())
+        stmt = select(ParameterSetRow).order_by(
+            ParameterSetRow.kind, ParameterSetRow.created_at.desc()
+        )
         if kind is not None:
             stmt = stmt.where(ParameterSetRow.kind == kind)
         return list(self._s.scalars(stmt))
@@ -340,16 +377,40 @@ class ComparableQueries:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def recent(self, *, property_type: str, township: str | None, since: date, until: date,
-               exclude_property_id: int | None = None, limit: int = 50) -> pd.DataFrame:
+    def recent(
+        self,
+        *,
+        property_type: str,
+        township: str | None,
+        since: date,
+        until: date,
+        exclude_property_id: int | None = None,
+        limit: int = 50,
+    ) -> pd.DataFrame:
         p = PropertyRow
         stmt = (
-            select(p.id.label("property_id"), p.property_type, p.township, p.address,
-                   p.floor_area, p.land_area, p.build_year, p.structure, p.storeys,
-                   p.appraised_value, p.appraisal_date)
-            .where(p.property_type == property_type, p.appraisal_date >= since,
-                   p.appraisal_date <= until, p.floor_area > 0, p.seized.is_(False),
-                   p.small_property_rights.is_(False), p.illegal_building.is_(False))
+            select(
+                p.id.label("property_id"),
+                p.property_type,
+                p.township,
+                p.address,
+                p.floor_area,
+                p.land_area,
+                p.build_year,
+                p.structure,
+                p.storeys,
+                p.appraised_value,
+                p.appraisal_date,
+            )
+            .where(
+                p.property_type == property_type,
+                p.appraisal_date >= since,
+                p.appraisal_date <= until,
+                p.floor_area > 0,
+                p.seized.is_(False),
+                p.small_property_rights.is_(False),
+                p.illegal_building.is_(False),
+            )
             .order_by(p.appraisal_date.desc(), p.id)
             .limit(limit)
         )
@@ -359,3 +420,36 @@ class ComparableQueries:
             stmt = stmt.where(p.id != exclude_property_id)
         result = self._s.execute(stmt)
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+class ValuationRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, row: ValuationRow) -> ValuationRow:
+        self._s.add(row)
+        self._s.flush()
+        return row
+
+    def get(self, valuation_id: int) -> ValuationRow | None:
+        return self._s.get(ValuationRow, valuation_id)
+
+    def of_property(self, property_id: int) -> list[ValuationRow]:
+        return list(
+            self._s.scalars(
+                select(ValuationRow)
+                .where(ValuationRow.property_id == property_id)
+                .order_by(ValuationRow.id.desc())
+            )
+        )
+
+    def property_context(
+        self, property_id: int
+    ) -> tuple[PropertyRow, BorrowerRow, BranchRow] | None:
+        row = self._s.execute(
+            select(PropertyRow, BorrowerRow, BranchRow)
+            .join(BorrowerRow, BorrowerRow.id == PropertyRow.owner_id)
+            .join(BranchRow, BranchRow.id == BorrowerRow.branch_id)
+            .where(PropertyRow.id == property_id)
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])

@@ -18,6 +18,7 @@ from mortgage_risk.storage.repositories import (
     PortfolioQueries,
     PropertyRepository,
     UserRepository,
+    ValuationRepository,
 )
 
 
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.applications = ApplicationQueries(self.session)
         self.parameters = ParameterRepository(self.session)
         self.comparables = ComparableQueries(self.session)
+        self.valuations = ValuationRepository(self.session)
         return self
 
     def __exit__(

@@ -15,7 +15,15 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from mortgage_risk.config import Settings, get_settings
 from mortgage_risk.storage.database import Database
-from mortgage_risk.web import api, api_models, api_parameters, errors, i18n, pages
+from mortgage_risk.web import (
+    api,
+    api_models,
+    api_parameters,
+    api_valuation,
+    errors,
+    i18n,
+    pages,
+)
 from mortgage_risk.web.security import LoginThrottle, SecurityHeadersMiddleware, csrf_token
 
 WEB_DIR = Path(__file__).parent
@@ -75,6 +83,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api.router)
     app.include_router(api_models.router)
     app.include_router(api_parameters.router)
+    app.include_router(api_valuation.router)
     app.include_router(pages.router)
     app.include_router(pages.docs_router)
 
