@@ -96,12 +96,17 @@ class RepaymentMethod(LabelledEnum):
 
 
 class ApplicationStatus(LabelledEnum):
+    """The origination workflow's states, in order (see domain/origination.py)."""
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
-    UNDER_REVIEW = "under_review"
+    INVESTIGATED = "investigated"
+    ASSESSED = "assessed"
+    REVIEWED = "reviewed"
     APPROVED = "approved"
     DECLINED = "declined"
-    RETURNED = "returned"
+    CONTRACT_SIGNED = "contract_signed"
+    MORTGAGE_REGISTERED = "mortgage_registered"
     DISBURSED = "disbursed"
     WITHDRAWN = "withdrawn"
 
@@ -189,10 +194,13 @@ _LABELS: dict[StrEnum, tuple[str, str]] = {
     RepaymentMethod.INTEREST_ONLY_BULLET: ("按月付息到期还本", "interest-only, bullet"),
     ApplicationStatus.DRAFT: ("草稿", "draft"),
     ApplicationStatus.SUBMITTED: ("已提交", "submitted"),
-    ApplicationStatus.UNDER_REVIEW: ("审查中", "under review"),
+    ApplicationStatus.INVESTIGATED: ("已调查", "investigated"),
+    ApplicationStatus.ASSESSED: ("已评估", "assessed"),
+    ApplicationStatus.REVIEWED: ("已审查", "reviewed"),
     ApplicationStatus.APPROVED: ("已批准", "approved"),
     ApplicationStatus.DECLINED: ("已否决", "declined"),
-    ApplicationStatus.RETURNED: ("已退回", "returned"),
+    ApplicationStatus.CONTRACT_SIGNED: ("已签合同", "contract signed"),
+    ApplicationStatus.MORTGAGE_REGISTERED: ("已办抵押登记", "mortgage registered"),
     ApplicationStatus.DISBURSED: ("已放款", "disbursed"),
     ApplicationStatus.WITHDRAWN: ("已撤回", "withdrawn"),
     LoanStatus.ACTIVE: ("正常存续", "active"),

@@ -15,15 +15,22 @@ from mortgage_risk.domain import Borrower, Property
 from mortgage_risk.storage.tables import (
     ApplicationRow,
     ApplicationScoreRow,
+    AssessmentRow,
+    Base,
     BorrowerRow,
     BranchRow,
+    ContractRow,
+    CreditDecisionRow,
     LoanRow,
+    MortgageRegistrationRow,
     ParameterSetRow,
     PropertyRow,
     RepaymentRow,
     ScorecardModelRow,
+    SiteVisitRow,
     UserRow,
     ValuationRow,
+    WorkflowEventRow,
 )
 
 
@@ -453,3 +460,89 @@ class ValuationRepository:
             .where(PropertyRow.id == property_id)
         ).first()
         return None if row is None else (row[0], row[1], row[2])
+
+
+class OriginationRepository:
+    """Applications in the workflow and the records each step leaves."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def application(self, application_id: int, *, lock: bool = False) -> ApplicationRow | None:
+        stmt = select(ApplicationRow).where(ApplicationRow.id == application_id)
+        if lock and self._s.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        return self._s.scalar(stmt)
+
+    def add(self, row: Base) -> Any:
+        self._s.add(row)
+        self._s.flush()
+        return row
+
+    def latest_assessment(self, application_id: int) -> AssessmentRow | None:
+        return self._s.scalar(
+            select(AssessmentRow)
+            .where(AssessmentRow.application_id == application_id)
+            .order_by(AssessmentRow.id.desc())
+            .limit(1)
+        )
+
+    def latest_visit(self, application_id: int) -> SiteVisitRow | None:
+        return self._s.scalar(
+            select(SiteVisitRow)
+            .where(SiteVisitRow.application_id == application_id)
+            .order_by(SiteVisitRow.id.desc())
+            .limit(1)
+        )
+
+    def decisions(self, application_id: int) -> list[CreditDecisionRow]:
+        return list(
+            self._s.scalars(
+                select(CreditDecisionRow)
+                .where(CreditDecisionRow.application_id == application_id)
+                .order_by(CreditDecisionRow.id)
+            )
+        )
+
+    def events(self, application_id: int) -> list[WorkflowEventRow]:
+        return list(
+            self._s.scalars(
+                select(WorkflowEventRow)
+                .where(WorkflowEventRow.application_id == application_id)
+                .order_by(WorkflowEventRow.id)
+            )
+        )
+
+    def contract(self, application_id: int) -> ContractRow | None:
+        return self._s.scalar(
+            select(ContractRow).where(ContractRow.application_id == application_id)
+        )
+
+    def registration(self, application_id: int) -> MortgageRegistrationRow | None:
+        return self._s.scalar(
+            select(MortgageRegistrationRow).where(
+                MortgageRegistrationRow.application_id == application_id
+            )
+        )
+
+    def other_open_applications_on(self, property_id: int, application_id: int) -> int:
+        return int(
+            self._s.scalar(
+                select(func.count())
+                .select_from(ApplicationRow)
+                .where(
+                    ApplicationRow.property_id == property_id,
+                    ApplicationRow.id != application_id,
+                    ApplicationRow.status.notin_(("declined", "withdrawn")),
+                )
+            )
+            or 0
+        )
+
+    def queue(
+        self, statuses: tuple[str, ...], branch_id: int | None, limit: int = 200
+    ) -> list[ApplicationRow]:
+        stmt = select(ApplicationRow).where(ApplicationRow.status.in_(statuses))
+        if branch_id is not None:
+            stmt = stmt.where(ApplicationRow.branch_id == branch_id)
+        return list(self._s.scalars(stmt.order_by(ApplicationRow.id.desc()).limit(limit)))

@@ -124,6 +124,7 @@ class ApplicationRow(Base):
     purpose: Mapped[str] = mapped_column(String(64))
     purchase_price: Mapped[Decimal | None] = mapped_column(Money)
     co_owner_consent: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_home: Mapped[bool | None] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(32))
     submitted_on: Mapped[date] = mapped_column(Date)
     decided_on: Mapped[date | None] = mapped_column(Date)
@@ -318,3 +319,104 @@ class ValuationRow(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     valued_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WorkflowEventRow(Base):
+    """One step of an application through the origination workflow."""
+
+    __tablename__ = "workflow_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    step: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SiteVisitRow(Base):
+    """The loan officer's on-site visit (实地调查) with its findings and evidence."""
+
+    __tablename__ = "site_visits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    visited_on: Mapped[date] = mapped_column(Date)
+    officer: Mapped[str] = mapped_column(String(64))
+    occupancy: Mapped[str] = mapped_column(String(32))
+    collateral_condition: Mapped[str] = mapped_column(String(32))
+    income_verified: Mapped[bool] = mapped_column(Boolean)
+    findings: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[Any]] = mapped_column(JSON)
+    observed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AssessmentRow(Base):
+    """The engines' verdict on an application; written once, never updated.
+
+    Names the versions of the scorecard, the rule set, the valuation parameters and the credit
+    policy that produced it.
+    """
+
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recommendation: Mapped[str] = mapped_column(String(32))
+    authority_level: Mapped[str] = mapped_column(String(32))
+    pd: Mapped[Decimal] = mapped_column(Numeric(12, 10))
+    grade: Mapped[str] = mapped_column(String(8))
+    limit_amount: Mapped[Decimal] = mapped_column(Money)
+    approved_amount: Mapped[Decimal] = mapped_column(Money)
+    annual_rate: Mapped[Decimal] = mapped_column(Rate)
+    expected_loss: Mapped[Decimal] = mapped_column(Money)
+    valuation_id: Mapped[int | None] = mapped_column(ForeignKey("valuations.id"))
+    versions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class CreditDecisionRow(Base):
+    """A person's decision at review or approval, with override and authority details."""
+
+    __tablename__ = "credit_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"))
+    stage: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(32))
+    decided_by: Mapped[str] = mapped_column(String(64))
+    authority_level: Mapped[str] = mapped_column(String(32))
+    override: Mapped[bool] = mapped_column(Boolean, default=False)
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    approved_amount: Mapped[Decimal | None] = mapped_column(Money)
+    annual_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ContractRow(Base):
+    __tablename__ = "loan_contracts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    contract_no: Mapped[str] = mapped_column(String(32), unique=True)
+    signed_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    annual_rate: Mapped[Decimal] = mapped_column(Rate)
+    term_months: Mapped[int] = mapped_column(Integer)
+    repayment_method: Mapped[str] = mapped_column(String(32))
+    signed_by: Mapped[str] = mapped_column(String(64))
+
+
+class MortgageRegistrationRow(Base):
+    """The registry's certificate (不动产登记证明): the mortgage exists from registration."""
+
+    __tablename__ = "mortgage_registrations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"), index=True)
+    certificate_no: Mapped[str] = mapped_column(String(64), unique=True)
+    registered_on: Mapped[date] = mapped_column(Date)
+    registry_office: Mapped[str] = mapped_column(String(128))
+    recorded_by: Mapped[str] = mapped_column(String(64))

@@ -14,6 +14,7 @@ from mortgage_risk.storage.repositories import (
     ComparableQueries,
     LoanRepository,
     ModelRepository,
+    OriginationRepository,
     ParameterRepository,
     PortfolioQueries,
     PropertyRepository,
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.parameters = ParameterRepository(self.session)
         self.comparables = ComparableQueries(self.session)
         self.valuations = ValuationRepository(self.session)
+        self.origination = OriginationRepository(self.session)
         return self
 
     def __exit__(
