@@ -134,6 +134,8 @@ def applications_frame(
             "purpose": purpose,
             "purchase_price": purchase_price,
             "co_owner_consent": rng.random(m_all) > np.where(is_loan, 0.0, 0.05),
+            # A house bought with the loan counts as a first home; other purposes leave it open.
+            "first_home": pd.array(np.where(buying, True, None), dtype="boolean"),
             "status": status,
             "submitted_on": dates.submitted.astype("datetime64[ns]"),
             "decided_on": dates.decided.astype("datetime64[ns]"),
