@@ -196,7 +196,8 @@ def client(book: Database, tmp_path: Path) -> Iterator[TestClient]:
         yield c
 
 
-def test_api_valuation_and_chinese_report(client: TestClient, book: Database) -> None:
+def test_api_valuation_and_chinese_report(client: TestClient, book: Database,
+                                          tmp_path: Path) -> None:
     assert client.post("/api/v1/valuations/preview", json=REQUEST).status_code == 200
     bad = client.post("/api/v1/valuations/preview",
                       json={**REQUEST, "subject": {**REQUEST["subject"], "floor_area": "0"}})
@@ -215,8 +216,7 @@ def test_api_valuation_and_chinese_report(client: TestClient, book: Database) ->
     assert "抵押物估价报告" in page.text and "valuation-params-2026.1" in page.text
     pdf = client.get(f"/api/v1/valuations/{valuation_id}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    target = book.engine.url.database or ""
-    out = Path(target).parent / "report.pdf" if target else Path("report.pdf")
+    out = tmp_path / "report.pdf"
     out.write_bytes(pdf.content)
     text = "".join(page.extract_text() for page in PdfReader(out).pages)
     assert "抵押价值" in text and "成本法" in text
