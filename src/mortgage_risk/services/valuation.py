@@ -120,6 +120,17 @@ def valuate_property(uow: UnitOfWork, user: CurrentUser, property_id: int, *,
     ``request`` may add what the file lacks (observed scores, income, claims, approaches,
     an explanation, subject overrides such as a land grade); it uses the JSON request format.
     """
+    view, _ = record_valuation(uow, user, property_id, valuation_date=valuation_date,
+                               loan_amount=loan_amount, request=request)
+    uow.commit()
+    return view
+
+
+def record_valuation(uow: UnitOfWork, user: CurrentUser, property_id: int, *,
+                     valuation_date: date | None = None, loan_amount: Decimal | None = None,
+                     request: Mapping[str, Any] | None = None
+                     ) -> tuple[ValuationView, ValuationResult]:
+    """Value and store within the caller's transaction (no commit)."""
     if user.role not in VALUERS:
         raise PermissionDenied(f"the role {user.role.value} may not value collateral")
     context = uow.valuations.property_context(property_id)
@@ -163,8 +174,7 @@ def valuate_property(uow: UnitOfWork, user: CurrentUser, property_id: int, *,
                             "mortgage_value": str(result.mortgage_value),
                             "params_version": result.params_version,
                             "approaches": sorted(result.approaches)})
-    uow.commit()
-    return ValuationView(row.id, property_id, data)
+    return ValuationView(row.id, property_id, data), result
 
 
 def get_valuation(uow: UnitOfWork, user: CurrentUser, valuation_id: int) -> ValuationView:
