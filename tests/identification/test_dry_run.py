@@ -25,7 +25,7 @@ def _past() -> list[dict[str, Any]]:
         base | {"dti": 0.58},                    # refer -> refer
         base | {"seized": True},                 # decline -> decline
         base | {"lawsuits_pending": 2},          # approve (warn) -> refer (new rule)
-        base | {"ltv": 0.75},                    # decline (CV01) -> decline
+        base | {"ltv": 0.85},                    # decline (CV02, over 80%) -> decline
         base | {"bureau_hard_inquiries_3m": 4},  # approve -> refer (draft threshold 4)
     ]
 

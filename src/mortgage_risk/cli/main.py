@@ -89,7 +89,11 @@ def generate(
     ] = False,
 ) -> None:
     """Generate the synthetic county book into the database (once) and Parquet."""
-    from mortgage_risk.services.demo import install_demo_model, seed_portfolio
+    from mortgage_risk.services.demo import (
+        install_demo_model,
+        install_demo_parameters,
+        seed_portfolio,
+    )
     from mortgage_risk.synth import generate_to_parquet
 
     with one_line_errors():
@@ -117,6 +121,8 @@ def generate(
                 )
         with db.uow() as uow:
             model_version = install_demo_model(uow)
+        with db.uow() as uow:
+            install_demo_parameters(uow)
     if model_version:
         console.print(f"activated the shipped scorecard {model_version}")
     if result.created:

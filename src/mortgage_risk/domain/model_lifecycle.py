@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mortgage_risk.domain.enums import _LABELS, LabelledEnum
+from mortgage_risk.domain.enums import LabelledEnum, register_labels
 from mortgage_risk.domain.errors import DomainError
 
 
@@ -14,13 +14,13 @@ class ModelStatus(LabelledEnum):
     RETIRED = "retired"
 
 
-_LABELS.update({
-    ModelStatus.TRAINED: ("已训练", "trained"),
-    ModelStatus.VALIDATED: ("已验证", "validated"),
-    ModelStatus.APPROVED: ("已审批", "approved"),
-    ModelStatus.ACTIVE: ("生效中", "active"),
-    ModelStatus.RETIRED: ("已停用", "retired"),
-})
+register_labels([
+    (ModelStatus.TRAINED, ("已训练", "trained")),
+    (ModelStatus.VALIDATED, ("已验证", "validated")),
+    (ModelStatus.APPROVED, ("已审批", "approved")),
+    (ModelStatus.ACTIVE, ("生效中", "active")),
+    (ModelStatus.RETIRED, ("已停用", "retired")),
+])
 
 _NEXT: dict[ModelStatus, frozenset[ModelStatus]] = {
     ModelStatus.TRAINED: frozenset({ModelStatus.VALIDATED, ModelStatus.RETIRED}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -160,3 +161,33 @@ def install_demo_model(uow: UnitOfWork) -> str | None:
 def _user_id(uow: UnitOfWork, username: str) -> int:
     row = uow.users.by_username(username)
     return row.id if row else -1
+
+
+#: The demo union's own valuation choices on top of the shipped (reference) parameters.
+COUNTY_VALUATION_VERSION = "valuation-params-2026.1-gx"
+COUNTY_RECONCILIATION = {
+    # County-town flats trade actively and their apportioned land share carries a location
+    # value the cost approach misses: value them by market comparison; show the cost approach.
+    "urban_housing": {"market": 1.0},
+}
+
+
+def install_demo_parameters(uow: UnitOfWork) -> str | None:
+    """Activate the demo union's valuation parameter set (once); returns its version."""
+    from mortgage_risk.services import parameters
+
+    if uow.parameters.get("valuation", COUNTY_VALUATION_VERSION) is not None:
+        return None
+    risk = uow.users.by_username("risk")
+    user = load_user(uow, risk.id) if risk else None
+    if user is None:
+        raise Conflict("the demo users are missing; load the demo book first", field="seed")
+    content = json.loads(json.dumps(parameters.active_content(uow, "valuation")))
+    content["version"] = COUNTY_VALUATION_VERSION
+    content["reconciliation"]["weights"].update(COUNTY_RECONCILIATION)
+    content["reconciliation"]["_source"] = (
+        content["reconciliation"].get("_source", "") + "; G县 union: flats by market comparison")
+    parameters.create_draft(uow, user, kind="valuation", content=content,
+                            notes="G县联社：县城商品住宅以比较法为主")
+    parameters.activate(uow, user, kind="valuation", version=COUNTY_VALUATION_VERSION)
+    return COUNTY_VALUATION_VERSION

@@ -218,6 +218,15 @@ def score_application(
     uow: UnitOfWork, user: CurrentUser, *, application_id: int, product: str = DEFAULT_PRODUCT
 ) -> ScoreView:
     """Score an application with the active model and store the result with its versions."""
+    view = record_score(uow, user, application_id=application_id, product=product)
+    uow.commit()
+    return view
+
+
+def record_score(
+    uow: UnitOfWork, user: CurrentUser, *, application_id: int, product: str = DEFAULT_PRODUCT
+) -> ScoreView:
+    """Score and store within the caller's transaction (no commit)."""
     view, model = active_model(uow, product)
     frame = uow.applications.scoring_frame([application_id])
     if frame.empty:
@@ -260,7 +269,6 @@ def score_application(
             "score_id": row.id,
         },
     )
-    uow.commit()
     return ScoreView(application_id, view.version, points, row.pd, grade, [reason_list])
 
 

@@ -38,7 +38,38 @@ def _valuation_kind() -> ParameterKind:
     )
 
 
-KINDS: dict[str, Callable[[], ParameterKind]] = {"valuation": _valuation_kind}
+def _rules_kind() -> ParameterKind:
+    from mortgage_risk.identification import RuleSet, default_ruleset
+
+    def validate(content: dict[str, Any]) -> object:
+        rules = RuleSet.from_dict(content)
+        rules.ensure_valid()
+        return rules
+
+    return ParameterKind("identification_rules", validate=validate,
+                         default=lambda: default_ruleset().to_dict())
+
+
+def _policy_kind() -> ParameterKind:
+    from mortgage_risk.control.policy import CreditPolicy
+
+    return ParameterKind("credit_policy", validate=CreditPolicy.from_dict,
+                         default=lambda: CreditPolicy.load_default().to_dict())
+
+
+def _union_kind() -> ParameterKind:
+    from mortgage_risk.control.union import UnionFigures
+
+    return ParameterKind("union_figures", validate=UnionFigures.from_dict,
+                         default=lambda: UnionFigures.load_default().to_dict())
+
+
+KINDS: dict[str, Callable[[], ParameterKind]] = {
+    "valuation": _valuation_kind,
+    "identification_rules": _rules_kind,
+    "credit_policy": _policy_kind,
+    "union_figures": _union_kind,
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,265 @@
+"""Assess an application: score it, value its collateral, screen it with the rule set, and let
+the decision engine recommend, limit, price and route it — all in one transaction, stored as
+an immutable assessment naming every version that produced it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from mortgage_risk.control.concentration import BookState
+from mortgage_risk.control.decision import Decision, decide
+from mortgage_risk.control.inputs import Affordability, LoanRequest
+from mortgage_risk.control.policy import CreditPolicy
+from mortgage_risk.control.union import UnionFigures
+from mortgage_risk.domain import RepaymentMethod, ResidentId, Role
+from mortgage_risk.domain.origination import Step
+from mortgage_risk.identification import RuleSet, Screening, screen
+from mortgage_risk.scoring.application_features import monthly_installment
+from mortgage_risk.services import parameters
+from mortgage_risk.services.models import ScoreView, record_score
+from mortgage_risk.services.origination import advance, load_application
+from mortgage_risk.services.users import CurrentUser, require_role
+from mortgage_risk.services.valuation import record_valuation
+from mortgage_risk.storage.tables import (
+    ApplicationRow,
+    AssessmentRow,
+    BorrowerRow,
+    ExternalEventRow,
+    LoanRow,
+    PropertyRow,
+    SiteVisitRow,
+)
+from mortgage_risk.storage.uow import UnitOfWork
+from mortgage_risk.valuation import ValuationResult
+
+PERSONAL_HOUSING = ("urban_housing", "rural_house")
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    id: int
+    application_id: int
+    recommendation: str
+    authority_level: str
+    content: dict[str, Any]
+    versions: dict[str, Any]
+
+
+def _age(birth: date, on: date) -> float:
+    return round((on - birth).days / 365.25, 1)
+
+
+def _events(uow: UnitOfWork, borrower_id: int) -> dict[str, Any]:
+    rows = uow.session.execute(
+        select(ExternalEventRow.event_type, ExternalEventRow.match_confidence)
+        .where(ExternalEventRow.borrower_id == borrower_id)).all()
+    kinds = {r.event_type for r in rows if r.match_confidence == "resident_id"}
+    return {
+        "court_enforcement": "court_enforcement" in kinds,
+        "dishonest_debtor": "dishonest_debtor" in kinds,
+        "spending_restricted": "dishonest_debtor" in kinds,
+        "lawsuits_pending": sum(1 for r in rows if r.event_type == "lawsuit"),
+        "abnormal_operation": bool(kinds & {"abnormal_operation", "business_deregistration"}),
+        "name_only_match": any(r.match_confidence == "name_only" for r in rows),
+    }
+
+
+def build_facts(uow: UnitOfWork, app: ApplicationRow, borrower: BorrowerRow, prop: PropertyRow,
+                visit: SiteVisitRow | None, valuation: ValuationResult, score: ScoreView,
+                policy: CreditPolicy, on: date) -> dict[str, Any]:
+    """The facts the identification rules read (names from identification/facts.py)."""
+    income = Decimal(borrower.household_income)
+    monthly = income / 12
+    rate = float(policy.lpr.rate + policy.affordability.assessment_rate_spread)
+    import numpy as np
+
+    installment = Decimal(str(float(monthly_installment(
+        np.array([float(app.amount)]), np.array([rate]), np.array([app.term_months]),
+        np.array([app.repayment_method]))[0])))
+    other = Decimal(borrower.other_monthly_debt)
+    purchase = None if app.purchase_price is None else Decimal(app.purchase_price)
+    layers = valuation.layers
+    facts: dict[str, Any] = {
+        "application_date": app.submitted_on,
+        "age": _age(borrower.birth_date, on),
+        "age_at_maturity": _age(borrower.birth_date, on) + app.term_months / 12,
+        "segment": borrower.segment, "household_income": float(income),
+        "monthly_income": float(monthly), "dependants": borrower.dependants,
+        "other_monthly_debt": float(other),
+        "bureau_overdue_accounts": borrower.bureau_overdue_accounts,
+        "bureau_max_dpd_24m": borrower.bureau_max_dpd_24m,
+        "bureau_hard_inquiries_3m": borrower.bureau_hard_inquiries_3m,
+        "bureau_npl_elsewhere": borrower.bureau_npl_elsewhere,
+        "bureau_authorised": True,
+        "resident_id_valid": _valid_id(borrower.resident_id),
+        "id_document_verified": visit is not None,
+        "income_verified": bool(visit and visit.income_verified),
+        "visit_done": visit is not None,
+        "face_to_face_signed": visit is not None,
+        "documents_complete": bool(visit and visit.evidence),
+        "related_staff": [], "officer_related": False, "buyer_seller_related": False,
+        "income_documents_inconsistent": False, "shared_contact_applications": 0,
+        "amount": float(app.amount), "term_months": app.term_months,
+        "repayment_method": app.repayment_method, "purpose": app.purpose,
+        "annual_rate": rate, "monthly_installment": float(installment),
+        "dti": float(installment / monthly) if monthly > 0 else None,
+        "total_dti": float((installment + other) / monthly) if monthly > 0 else None,
+        "purchase_price": None if purchase is None else float(purchase),
+        "down_payment_ratio": (None if purchase is None
+                               else float((purchase - Decimal(app.amount)) / purchase)),
+        "first_home": app.first_home,
+        "property_type": prop.property_type, "land_nature": prop.land_nature,
+        "structure": prop.structure, "build_year": prop.build_year,
+        "property_age": None if prop.build_year is None else on.year - prop.build_year,
+        "floor_area": float(prop.floor_area),
+        "land_term_remaining": (None if prop.land_term_remaining_years is None
+                                else float(prop.land_term_remaining_years)),
+        "seized": prop.seized, "existing_mortgage": prop.existing_mortgage,
+        "disputed": False, "small_property_rights": prop.small_property_rights,
+        "illegal_building": prop.illegal_building, "public_welfare": False,
+        "dangerous_building": False, "co_owner_consent": app.co_owner_consent,
+        "registration_status": prop.registration_status,
+        "same_property_other_applications": uow.origination.other_open_applications_on(
+            prop.id, app.id),
+        "appraised_value": float(prop.appraised_value),
+        "appraisal_age_days": (on - prop.appraisal_date).days,
+        "market_value": float(valuation.market_value),
+        "mortgage_value": float(valuation.mortgage_value),
+        "ltv": valuation.ltv, "cltv": valuation.cltv, "ltv_cap": None if layers.cap is None else float(layers.cap),
+        "lgd": None if valuation.lgd is None else float(valuation.lgd.lgd),
+        "eligible_collateral": valuation.eligibility.eligible,
+        "comparable_value": (None if valuation.market is None
+                             else float(valuation.market.value)),
+        "pd": float(score.pd), "grade": score.grade, "score": score.score,
+        "application_channel": "branch",
+    }
+    facts.update(_events(uow, borrower.id))
+    return facts
+
+
+def _valid_id(raw: str) -> bool:
+    try:
+        ResidentId(raw)
+    except ValueError:
+        return False
+    return True
+
+
+def book_state(uow: UnitOfWork, figures: UnionFigures, borrower_id: int) -> BookState:
+    """The union's book: its own real-estate loans and the ledger's total and net capital."""
+    from mortgage_risk.storage.tables import PropertyRow as P
+
+    active = LoanRow.status == "active"
+    real_estate = uow.session.scalar(select(func.coalesce(func.sum(
+        LoanRow.outstanding_principal), 0)).where(active)) or 0
+    housing = uow.session.scalar(select(func.coalesce(func.sum(LoanRow.outstanding_principal), 0))
+                                 .join(P, P.id == LoanRow.property_id)
+                                 .where(active, P.property_type.in_(PERSONAL_HOUSING))) or 0
+    exposure = uow.session.scalar(select(func.coalesce(func.sum(LoanRow.outstanding_principal), 0))
+                                  .where(active, LoanRow.borrower_id == borrower_id)) or 0
+    return BookState(all_loans=max(figures.all_loans, Decimal(str(real_estate))),
+                     real_estate_loans=Decimal(str(real_estate)),
+                     personal_housing_loans=Decimal(str(housing)),
+                     net_capital=figures.net_capital, borrower_exposure=Decimal(str(exposure)))
+
+
+def assess(uow: UnitOfWork, user: CurrentUser, application_id: int, *,
+           valuation_explanation: str | None = None, on: date | None = None) -> AssessmentView:
+    """Run every engine on an investigated application and store the immutable result."""
+    require_role(user, Role.LOAN_OFFICER, Role.REVIEWER, Role.RISK_MANAGER)
+    app = load_application(uow, user, application_id, lock=True)
+    day = on or date.today()
+    borrower = uow.borrowers.get(app.borrower_id)
+    prop = uow.properties.get(app.property_id)
+    assert borrower is not None and prop is not None
+    visit = uow.origination.latest_visit(app.id)
+    advance(uow, user, app, Step.ASSESS)
+    policy = CreditPolicy.from_dict(parameters.active_content(uow, "credit_policy"))
+    rules = RuleSet.from_dict(parameters.active_content(uow, "identification_rules"))
+    figures = UnionFigures.from_dict(parameters.active_content(uow, "union_figures"))
+    score = record_score(uow, user, application_id=app.id)
+    request: dict[str, Any] = {}
+    if visit is not None and visit.observed:
+        request["observed"] = dict(visit.observed)
+    if valuation_explanation:
+        request["explanation"] = valuation_explanation
+    valuation_view, valuation = record_valuation(
+        uow, user, prop.id, valuation_date=day, loan_amount=Decimal(app.amount),
+        request=request)
+    facts = build_facts(uow, app, borrower, prop, visit, valuation, score, policy, day)
+    screening: Screening = screen(facts, rules)
+    decision: Decision = decide(
+        screening, float(score.pd), score.grade, valuation,
+        Affordability(monthly_income=Decimal(borrower.household_income) / 12,
+                      other_monthly_debt=Decimal(borrower.other_monthly_debt)),
+        LoanRequest(amount=Decimal(app.amount), term_months=app.term_months,
+                    method=RepaymentMethod(app.repayment_method),
+                    property_type=prop.property_type),
+        policy, book_state(uow, figures, borrower.id))
+    versions = {"scorecard": score.model_version, "rules": rules.version,
+                "valuation_params": valuation.params_version, "credit_policy": policy.version,
+                "union_figures": figures.version,
+                "features": "features-2026.1"}
+    content = _jsonable({
+        "facts": facts,
+        "flags": [{"rule_id": f.rule_id, "category": str(f.category),
+                   "severity": str(f.severity), "zh": f.message_zh, "en": f.message_en}
+                  for f in screening.flags],
+        "score": {"score": score.score, "pd": str(score.pd), "grade": score.grade,
+                  "reason_codes": score.reason_codes},
+        "valuation": {"valuation_id": valuation_view.id,
+                      "market_value": str(valuation.market_value),
+                      "mortgage_value": str(valuation.mortgage_value),
+                      "net_mortgage_value": str(valuation.net_mortgage_value),
+                      "ltv": valuation.ltv, "lgd": None if valuation.lgd is None
+                      else valuation.lgd.lgd, "eligible": valuation.eligibility.eligible},
+        "decision": decision.to_dict(),
+    })
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False)
+                            .encode("utf-8")).hexdigest()
+    row = uow.origination.add(AssessmentRow(
+        application_id=app.id, created_by=user.username, created_at=datetime.now(UTC),
+        recommendation=decision.recommendation.value,
+        authority_level=decision.authority_level.value, pd=Decimal(str(score.pd)),
+        grade=score.grade, limit_amount=decision.limit.amount,
+        approved_amount=decision.approved_amount, annual_rate=decision.price.rate,
+        expected_loss=decision.expected_loss, valuation_id=valuation_view.id,
+        versions=versions, content=content, content_sha256=digest))
+    uow.audit.record(actor=user.username, action="assess", entity="application",
+                     entity_id=app.id, after={"assessment_id": row.id,
+                                              "recommendation": row.recommendation,
+                                              "authority_level": row.authority_level,
+                                              "versions": versions, "sha256": digest})
+    uow.commit()
+    return AssessmentView(row.id, app.id, row.recommendation, row.authority_level, content,
+                          versions)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_default, ensure_ascii=False))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def latest(uow: UnitOfWork, user: CurrentUser, application_id: int) -> AssessmentView | None:
+    app = load_application(uow, user, application_id)
+    row = uow.origination.latest_assessment(app.id)
+    if row is None:
+        return None
+    return AssessmentView(row.id, app.id, row.recommendation, row.authority_level, row.content,
+                          row.versions)
+
+
