@@ -132,7 +132,8 @@ def build_facts(uow: UnitOfWork, app: ApplicationRow, borrower: BorrowerRow, pro
         "appraisal_age_days": (on - prop.appraisal_date).days,
         "market_value": float(valuation.market_value),
         "mortgage_value": float(valuation.mortgage_value),
-        "ltv": valuation.ltv, "cltv": valuation.cltv, "ltv_cap": None if layers.cap is None else float(layers.cap),
+        "ltv": valuation.ltv, "cltv": valuation.cltv,
+        "ltv_cap": None if layers.cap is None else float(layers.cap),
         "lgd": None if valuation.lgd is None else float(valuation.lgd.lgd),
         "eligible_collateral": valuation.eligibility.eligible,
         "comparable_value": (None if valuation.market is None
