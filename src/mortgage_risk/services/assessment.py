@@ -13,17 +13,22 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from mortgage_risk.control.assessment import (
+    BorrowerFacts,
+    CollateralRecord,
+    LoanFacts,
+    Operations,
+    ScoreFacts,
+    assess_application,
+)
 from mortgage_risk.control.concentration import BookState
-from mortgage_risk.control.decision import Decision, decide
-from mortgage_risk.control.inputs import Affordability, LoanRequest
 from mortgage_risk.control.policy import CreditPolicy
 from mortgage_risk.control.union import UnionFigures
 from mortgage_risk.domain import RepaymentMethod, ResidentId, Role
 from mortgage_risk.domain.origination import Step
-from mortgage_risk.identification import RuleSet, Screening, screen
-from mortgage_risk.scoring.application_features import monthly_installment
+from mortgage_risk.identification import RuleSet
 from mortgage_risk.services import parameters
-from mortgage_risk.services.models import ScoreView, record_score
+from mortgage_risk.services.models import record_score
 from mortgage_risk.services.origination import advance, load_application
 from mortgage_risk.services.users import CurrentUser, require_role
 from mortgage_risk.services.valuation import record_valuation
@@ -37,7 +42,6 @@ from mortgage_risk.storage.tables import (
     SiteVisitRow,
 )
 from mortgage_risk.storage.uow import UnitOfWork
-from mortgage_risk.valuation import ValuationResult
 
 PERSONAL_HOUSING = ("urban_housing", "rural_house")
 
@@ -52,11 +56,9 @@ class AssessmentView:
     versions: dict[str, Any]
 
 
-def _age(birth: date, on: date) -> float:
-    return round((on - birth).days / 365.25, 1)
-
-
 def _events(uow: UnitOfWork, borrower_id: int) -> dict[str, Any]:
+    """External signals on the borrower, as identification facts (name-only matches are
+    kept apart and never count as a hit)."""
     rows = uow.session.execute(
         select(ExternalEventRow.event_type, ExternalEventRow.match_confidence)
         .where(ExternalEventRow.borrower_id == borrower_id)).all()
@@ -71,86 +73,51 @@ def _events(uow: UnitOfWork, borrower_id: int) -> dict[str, Any]:
     }
 
 
-def build_facts(uow: UnitOfWork, app: ApplicationRow, borrower: BorrowerRow, prop: PropertyRow,
-                visit: SiteVisitRow | None, valuation: ValuationResult, score: ScoreView,
-                policy: CreditPolicy, on: date) -> dict[str, Any]:
-    """The facts the identification rules read (names from identification/facts.py)."""
-    income = Decimal(borrower.household_income)
-    monthly = income / 12
-    rate = float(policy.lpr.rate + policy.affordability.assessment_rate_spread)
-    import numpy as np
-
-    installment = Decimal(str(float(monthly_installment(
-        np.array([float(app.amount)]), np.array([rate]), np.array([app.term_months]),
-        np.array([app.repayment_method]))[0])))
-    other = Decimal(borrower.other_monthly_debt)
-    purchase = None if app.purchase_price is None else Decimal(app.purchase_price)
-    layers = valuation.layers
-    facts: dict[str, Any] = {
-        "application_date": app.submitted_on,
-        "age": _age(borrower.birth_date, on),
-        "age_at_maturity": _age(borrower.birth_date, on) + app.term_months / 12,
-        "segment": borrower.segment, "household_income": float(income),
-        "monthly_income": float(monthly), "dependants": borrower.dependants,
-        "other_monthly_debt": float(other),
-        "bureau_overdue_accounts": borrower.bureau_overdue_accounts,
-        "bureau_max_dpd_24m": borrower.bureau_max_dpd_24m,
-        "bureau_hard_inquiries_3m": borrower.bureau_hard_inquiries_3m,
-        "bureau_npl_elsewhere": borrower.bureau_npl_elsewhere,
-        "bureau_authorised": True,
-        "resident_id_valid": _valid_id(borrower.resident_id),
-        "id_document_verified": visit is not None,
-        "income_verified": bool(visit and visit.income_verified),
-        "visit_done": visit is not None,
-        "face_to_face_signed": visit is not None,
-        "documents_complete": bool(visit and visit.evidence),
-        "related_staff": [], "officer_related": False, "buyer_seller_related": False,
-        "income_documents_inconsistent": False, "shared_contact_applications": 0,
-        "amount": float(app.amount), "term_months": app.term_months,
-        "repayment_method": app.repayment_method, "purpose": app.purpose,
-        "annual_rate": rate, "monthly_installment": float(installment),
-        "dti": float(installment / monthly) if monthly > 0 else None,
-        "total_dti": float((installment + other) / monthly) if monthly > 0 else None,
-        "purchase_price": None if purchase is None else float(purchase),
-        "down_payment_ratio": (None if purchase is None
-                               else float((purchase - Decimal(app.amount)) / purchase)),
-        "first_home": app.first_home,
-        "property_type": prop.property_type, "land_nature": prop.land_nature,
-        "structure": prop.structure, "build_year": prop.build_year,
-        "property_age": None if prop.build_year is None else on.year - prop.build_year,
-        "floor_area": float(prop.floor_area),
-        "land_term_remaining": (None if prop.land_term_remaining_years is None
-                                else float(prop.land_term_remaining_years)),
-        "seized": prop.seized, "existing_mortgage": prop.existing_mortgage,
-        "disputed": False, "small_property_rights": prop.small_property_rights,
-        "illegal_building": prop.illegal_building, "public_welfare": False,
-        "dangerous_building": False, "co_owner_consent": app.co_owner_consent,
-        "registration_status": prop.registration_status,
-        "same_property_other_applications": uow.origination.other_open_applications_on(
-            prop.id, app.id),
-        "appraised_value": float(prop.appraised_value),
-        "appraisal_age_days": (on - prop.appraisal_date).days,
-        "market_value": float(valuation.market_value),
-        "mortgage_value": float(valuation.mortgage_value),
-        "ltv": valuation.ltv, "cltv": valuation.cltv,
-        "ltv_cap": None if layers.cap is None else float(layers.cap),
-        "lgd": None if valuation.lgd is None else float(valuation.lgd.lgd),
-        "eligible_collateral": valuation.eligibility.eligible,
-        "comparable_value": (None if valuation.market is None
-                             else float(valuation.market.value)),
-        "pd": float(score.pd), "grade": score.grade, "score": score.score,
-        "application_channel": "branch",
-    }
-    facts.update(_events(uow, borrower.id))
-    return facts
-
-
 def _valid_id(raw: str) -> bool:
     try:
         ResidentId(raw)
     except ValueError:
         return False
     return True
+
+
+def _inputs(uow: UnitOfWork, app: ApplicationRow, borrower: BorrowerRow, prop: PropertyRow,
+            visit: SiteVisitRow | None
+            ) -> tuple[BorrowerFacts, LoanFacts, CollateralRecord, Operations]:
+    return (
+        BorrowerFacts(
+            birth_date=borrower.birth_date, segment=borrower.segment,
+            household_income=Decimal(borrower.household_income),
+            dependants=borrower.dependants,
+            other_monthly_debt=Decimal(borrower.other_monthly_debt),
+            bureau_overdue_accounts=borrower.bureau_overdue_accounts,
+            bureau_max_dpd_24m=borrower.bureau_max_dpd_24m,
+            bureau_hard_inquiries_3m=borrower.bureau_hard_inquiries_3m,
+            bureau_npl_elsewhere=borrower.bureau_npl_elsewhere,
+            resident_id_valid=_valid_id(borrower.resident_id),
+            events=_events(uow, borrower.id)),
+        LoanFacts(amount=Decimal(app.amount), term_months=app.term_months,
+                  repayment_method=RepaymentMethod(app.repayment_method), purpose=app.purpose,
+                  purchase_price=(None if app.purchase_price is None
+                                  else Decimal(app.purchase_price)),
+                  first_home=app.first_home, co_owner_consent=app.co_owner_consent),
+        CollateralRecord(
+            property_type=prop.property_type, land_nature=prop.land_nature,
+            structure=prop.structure, build_year=prop.build_year,
+            floor_area=Decimal(prop.floor_area),
+            land_term_remaining=(None if prop.land_term_remaining_years is None
+                                 else float(prop.land_term_remaining_years)),
+            appraised_value=Decimal(prop.appraised_value), appraisal_date=prop.appraisal_date,
+            registration_status=prop.registration_status, seized=prop.seized,
+            existing_mortgage=prop.existing_mortgage,
+            small_property_rights=prop.small_property_rights,
+            illegal_building=prop.illegal_building,
+            other_open_applications=uow.origination.other_open_applications_on(prop.id,
+                                                                                 app.id)),
+        Operations(visit_done=visit is not None,
+                   income_verified=bool(visit and visit.income_verified),
+                   documents_complete=bool(visit and visit.evidence)),
+    )
 
 
 def book_state(uow: UnitOfWork, figures: UnionFigures, borrower_id: int) -> BookState:
@@ -194,16 +161,12 @@ def assess(uow: UnitOfWork, user: CurrentUser, application_id: int, *,
     valuation_view, valuation = record_valuation(
         uow, user, prop.id, valuation_date=day, loan_amount=Decimal(app.amount),
         request=request)
-    facts = build_facts(uow, app, borrower, prop, visit, valuation, score, policy, day)
-    screening: Screening = screen(facts, rules)
-    decision: Decision = decide(
-        screening, float(score.pd), score.grade, valuation,
-        Affordability(monthly_income=Decimal(borrower.household_income) / 12,
-                      other_monthly_debt=Decimal(borrower.other_monthly_debt)),
-        LoanRequest(amount=Decimal(app.amount), term_months=app.term_months,
-                    method=RepaymentMethod(app.repayment_method),
-                    property_type=prop.property_type),
-        policy, book_state(uow, figures, borrower.id))
+    borrower_facts, loan_facts, collateral, ops = _inputs(uow, app, borrower, prop, visit)
+    outcome = assess_application(
+        borrower_facts, loan_facts, collateral, valuation,
+        ScoreFacts(float(score.pd), score.grade, score.score), ops, rules=rules, policy=policy,
+        book=book_state(uow, figures, borrower.id), on=day)
+    facts, screening, decision = outcome.facts, outcome.screening, outcome.decision
     versions = {"scorecard": score.model_version, "rules": rules.version,
                 "valuation_params": valuation.params_version, "credit_policy": policy.version,
                 "union_figures": figures.version,
