@@ -399,3 +399,94 @@ def disburse(
     )
     uow.commit()
     return _view(row)
+
+
+def application_detail(uow: UnitOfWork, user: CurrentUser, application_id: int) -> dict[str, Any]:
+    """The file: application, timeline, visit, latest assessment, decisions, contract."""
+    row = load_application(uow, user, application_id)
+    visit = uow.origination.latest_visit(row.id)
+    assessment = uow.origination.latest_assessment(row.id)
+    contract = uow.origination.contract(row.id)
+    registration = uow.origination.registration(row.id)
+    status = ApplicationStatus(row.status)
+    return {
+        "id": row.id,
+        "application_no": row.application_no,
+        "status": status.value,
+        "status_zh": status.label_zh,
+        "next_steps": [s.value for s in steps_from(status)],
+        "borrower_id": row.borrower_id,
+        "property_id": row.property_id,
+        "branch_id": row.branch_id,
+        "amount": str(row.amount),
+        "term_months": row.term_months,
+        "repayment_method": row.repayment_method,
+        "purpose": row.purpose,
+        "submitted_on": row.submitted_on.isoformat(),
+        "events": [
+            {
+                "step": e.step,
+                "from": e.from_status,
+                "to": e.to_status,
+                "actor": e.actor,
+                "at": e.at.isoformat(),
+                "note": e.note,
+            }
+            for e in uow.origination.events(row.id)
+        ],
+        "visit": None
+        if visit is None
+        else {
+            "visited_on": visit.visited_on.isoformat(),
+            "officer": visit.officer,
+            "occupancy": visit.occupancy,
+            "collateral_condition": visit.collateral_condition,
+            "income_verified": visit.income_verified,
+            "findings": visit.findings,
+            "evidence": visit.evidence,
+            "observed": visit.observed,
+        },
+        "assessment": None
+        if assessment is None
+        else {
+            "id": assessment.id,
+            "recommendation": assessment.recommendation,
+            "authority_level": assessment.authority_level,
+            "versions": assessment.versions,
+            "sha256": assessment.content_sha256,
+            "content": assessment.content,
+        },
+        "decisions": [
+            {
+                "stage": d.stage,
+                "decision": d.decision,
+                "decided_by": d.decided_by,
+                "authority_level": d.authority_level,
+                "override": d.override,
+                "reasons": d.reasons,
+                "at": d.at.isoformat(),
+            }
+            for d in uow.origination.decisions(row.id)
+        ],
+        "contract": None
+        if contract is None
+        else {
+            "contract_no": contract.contract_no,
+            "signed_on": contract.signed_on.isoformat(),
+            "amount": str(contract.amount),
+            "annual_rate": str(contract.annual_rate),
+        },
+        "registration": None
+        if registration is None
+        else {
+            "certificate_no": registration.certificate_no,
+            "registered_on": registration.registered_on.isoformat(),
+        },
+    }
+
+
+def list_applications(
+    uow: UnitOfWork, user: CurrentUser, statuses: tuple[str, ...] | None = None
+) -> list[ApplicationView]:
+    wanted = statuses or tuple(s.value for s in ApplicationStatus)
+    return [_view(r) for r in uow.origination.queue(wanted, user.branch_scope())]

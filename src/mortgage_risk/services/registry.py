@@ -111,4 +111,5 @@ def first_error(exc: ValidationError) -> tuple[str, str]:
         field, _, reason = msg.partition(": ")
         return field, reason
     field = ".".join(loc) or "input"
-    return field, msg.removeprefix(f"{field}: ")
+    last = loc[-1] if loc else field
+    return field, msg.removeprefix(f"{field}: ").removeprefix(f"{last}: ")

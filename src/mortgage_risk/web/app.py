@@ -18,6 +18,7 @@ from mortgage_risk.storage.database import Database
 from mortgage_risk.web import (
     api,
     api_models,
+    api_origination,
     api_parameters,
     api_valuation,
     errors,
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_models.router)
     app.include_router(api_parameters.router)
     app.include_router(api_valuation.router)
+    app.include_router(api_origination.router)
     app.include_router(pages.router)
     app.include_router(pages.docs_router)
 
