@@ -95,3 +95,21 @@ def scenario_lgd(ead: Decimal, market_value: Decimal, prior_claims: Decimal,
     raw = 1.0 - expected / e
     return LgdResult(ead, market_value, prior_claims, cost_rate, discount_rate, tuple(results),
                      dec(expected), raw, floor, max(raw, floor))
+
+
+def scenario_lgd_array(ead: Any, market_value: Any, prior_claims: Any,
+                       scenarios: Sequence[Scenario], *, cost_rate: float,
+                       discount_rate: float, floor: float = 0.0) -> Any:
+    """:func:`scenario_lgd` over numpy arrays (the same formula, one value per row)."""
+    import numpy as np
+
+    e = np.asarray(ead, dtype=float)
+    v = np.asarray(market_value, dtype=float)
+    p = np.asarray(prior_claims, dtype=float)
+    if (e <= 0).any():
+        raise DomainError("loan_amount", "EAD must be positive")
+    expected = np.zeros_like(e)
+    for s in scenarios:
+        net = np.maximum(0.0, v * (1.0 - s.discount) * (1.0 - cost_rate) - p)
+        expected += s.probability * np.minimum(net / (1.0 + discount_rate) ** s.years, e)
+    return np.maximum(1.0 - expected / e, floor)
