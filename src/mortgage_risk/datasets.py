@@ -85,7 +85,7 @@ def _read_hpi(path: Path) -> pd.DataFrame:
     # Some upstream city labels carry spaces between characters ("哈 尔 滨"); normalise them so
     # a city is one label. No (month, city, type, segment) key is duplicated by this.
     frame["city"] = frame["city"].str.replace(" ", "", regex=False)
-    frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
+    frame["month"] = pd.to_datetime(frame["month"], format="%Y-%m").dt.to_period("M")
     return frame
 
 

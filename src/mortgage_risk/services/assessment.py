@@ -149,9 +149,9 @@ def assess(uow: UnitOfWork, user: CurrentUser, application_id: int, *,
     assert borrower is not None and prop is not None
     visit = uow.origination.latest_visit(app.id)
     advance(uow, user, app, Step.ASSESS)
-    policy = CreditPolicy.from_dict(parameters.active_content(uow, "credit_policy"))
-    rules = RuleSet.from_dict(parameters.active_content(uow, "identification_rules"))
-    figures = UnionFigures.from_dict(parameters.active_content(uow, "union_figures"))
+    policy: CreditPolicy = parameters.active_typed(uow, "credit_policy")
+    rules: RuleSet = parameters.active_typed(uow, "identification_rules")
+    figures: UnionFigures = parameters.active_typed(uow, "union_figures")
     score = record_score(uow, user, application_id=app.id)
     request: dict[str, Any] = {}
     if visit is not None and visit.observed:

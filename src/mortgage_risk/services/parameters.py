@@ -175,3 +175,16 @@ def get_set(uow: UnitOfWork, kind: str, version: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no {kind} parameters {version!r}", field="version")
     return row.content
+
+
+_TYPED: dict[tuple[str, str], object] = {}
+
+
+def active_typed(uow: UnitOfWork, kind: str) -> Any:
+    """The active set rebuilt as its typed object, cached by (kind, version): a stored
+    version never changes, so it is parsed (and rules compiled) once per process."""
+    content = active_content(uow, kind)
+    key = (kind, str(content.get("version")))
+    if key not in _TYPED:
+        _TYPED[key] = _kind(kind).validate(content)
+    return _TYPED[key]

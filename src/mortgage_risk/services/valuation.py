@@ -153,9 +153,9 @@ def record_valuation(uow: UnitOfWork, user: CurrentUser, property_id: int, *,
     if loan_amount is not None:
         document["loan_amount"] = str(loan_amount)
     document.update({k: v for k, v in extra.items() if v is not None})
-    content = parameters.active_content(uow, "valuation")
+    params: ValuationParams = parameters.active_typed(uow, "valuation")
     try:
-        result: ValuationResult = ValuationRequest.from_dict(document).run(_params(content))
+        result: ValuationResult = ValuationRequest.from_dict(document).run(params)
     except DomainError as exc:
         raise _invalid(exc) from None
     data = result.to_dict()
