@@ -181,9 +181,11 @@ def decide_frame(data: Mapping[str, Any] | pd.DataFrame, policy: CreditPolicy,
     conc = np.minimum(conc, np.where(is_ph, h_ph, np.inf))
 
     # ---- limit and binding constraint (first of the least on a tie)
-    stacked = np.vstack([coll_max, np.floor(afford * 100.0) / 100.0, prod_max, conc])
-    binding: I64 = np.argmin(stacked, axis=0).astype(np.int64)
-    least = stacked[binding, np.arange(n)]
+    # Float error must not break exact ties the scalar engine sees in Decimal: floor to the fen
+    # with a nano-yuan allowance, and call a constraint binding when within that of the least.
+    stacked = np.vstack([coll_max, np.floor(afford * 100.0 + 1e-6) / 100.0, prod_max, conc])
+    least = stacked.min(axis=0)
+    binding: I64 = np.argmax(stacked <= least + 1e-6, axis=0).astype(np.int64)
     unit = _f(policy.amount.limit_rounding)
     limit = np.maximum(np.floor(least / unit + 1e-9) * unit, 0.0)
     proposed = np.minimum(req, limit)

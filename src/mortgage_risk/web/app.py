@@ -24,6 +24,7 @@ from mortgage_risk.web import (
     errors,
     i18n,
     pages,
+    pages_origination,
 )
 from mortgage_risk.web.security import LoginThrottle, SecurityHeadersMiddleware, csrf_token
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_valuation.router)
     app.include_router(api_origination.router)
     app.include_router(pages.router)
+    app.include_router(pages_origination.router)
     app.include_router(pages.docs_router)
 
     plotly_js = plotly_js_path()
