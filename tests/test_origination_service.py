@@ -260,3 +260,37 @@ def test_api_steps_and_errors(book: Database, officer_client: TestClient) -> Non
     detail = officer_client.get(f"/api/v1/applications/{app_id}").json()
     assert detail["status"] == "submitted" and detail["next_steps"] == ["record_visit",
                                                                          "withdraw"]
+
+
+def test_rule_set_edits_are_checked_and_dry_run(book: Database) -> None:
+    from mortgage_risk.services import parameters
+    from mortgage_risk.services.rules import dry_run_draft
+
+    _to_assessed(book, _application(book))
+    risk = _user(book, "risk")
+    with book.uow() as uow:
+        content = json.loads(json.dumps(parameters.active_content(uow, "identification_rules")))
+    broken = json.loads(json.dumps(content))
+    broken["version"] = "identification-rules-2026.2-bad"
+    broken["rules"][0]["condition"] = "bureau_npl_elsewhere and and dti"
+    with book.uow() as uow, pytest.raises(InvalidInput) as err:
+        parameters.create_draft(uow, risk, kind="identification_rules", content=broken)
+    assert err.value.field == f"content.rules[{broken['rules'][0]['id']}].condition"
+    assert "line 1, column" in err.value.reason
+    unknown = json.loads(json.dumps(content))
+    unknown["version"] = "identification-rules-2026.2-unknown"
+    unknown["rules"][0]["condition"] = "salary_grade > 3"
+    with book.uow() as uow, pytest.raises(InvalidInput, match="salary_grade"):
+        parameters.create_draft(uow, risk, kind="identification_rules", content=unknown)
+    strict = json.loads(json.dumps(content))
+    strict["version"] = "identification-rules-2026.2"
+    for rule in strict["rules"]:
+        if rule["id"] == "RC01":
+            rule["condition"] = "dti > 0.10"  # would refer almost everyone
+    with book.uow() as uow:
+        parameters.create_draft(uow, risk, kind="identification_rules", content=strict)
+    with book.uow() as uow:
+        report = dry_run_draft(uow, risk, version="identification-rules-2026.2")
+    assert report["n_applications"] == 1 and report["draft_version"] == strict["version"]
+    assert report["n_changed"] == 1
+    assert report["rows"][0]["newly_fired"] == ["RC01"]

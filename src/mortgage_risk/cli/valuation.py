@@ -157,3 +157,24 @@ def activate(
     with one_line_errors(), open_database().uow() as uow:
         view = parameters.activate(uow, acting_user(uow, actor), kind=kind, version=version)
     console.print(f"{view.kind} {view.version} is active")
+
+
+@params_app.command("dry-run")
+def dry_run(
+    version: Annotated[str, typer.Option("--version", help="Draft identification rule set.")],
+    actor: ActorOption,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Replay past assessments under a draft rule set and show what changes."""
+    from mortgage_risk.services.rules import dry_run_draft
+
+    with one_line_errors(), open_database().uow() as uow:
+        report = dry_run_draft(uow, acting_user(uow, actor), version=version)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False))
+        return
+    console.print(f"{report['draft_version']} vs {report['current_version']}: "
+                  f"{report['n_changed']} of {report['n_applications']} decisions change")
+    for t in report["transitions"]:
+        if t["from"] != t["to"]:
+            console.print(f"  {t['from']} → {t['to']}: {t['count']}")

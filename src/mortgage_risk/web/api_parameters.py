@@ -57,3 +57,11 @@ def create_draft(kind: str, body: DraftIn, uow: UowDep, user: CurrentUserDep) ->
 @router.post("/{kind}/{version}/activate", response_model=ParameterSetOut)
 def activate(kind: str, version: str, uow: UowDep, user: CurrentUserDep) -> ParameterSetOut:
     return ParameterSetOut.of(parameters.activate(uow, user, kind=kind, version=version))
+
+
+@router.post("/identification_rules/{version}/dry-run")
+def dry_run_rules(version: str, uow: UowDep, user: CurrentUserDep) -> dict[str, Any]:
+    """Replay past assessments under the draft rule set ``version`` and the active one."""
+    from mortgage_risk.services.rules import dry_run_draft
+
+    return dry_run_draft(uow, user, version=version)
