@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from mortgage_risk.control.enums import AuthorityLevel, Recommendation, Severity
 from mortgage_risk.domain import DomainError, PropertyType
+from mortgage_risk.domain.param_data import collect_sources, put_source
 
 RISK_WEIGHT_METHODS: Final = ("flat_50", "ltv_bands", "irb")
 DEFAULT_RESOURCE: Final = "policy-default.json"
@@ -106,25 +107,6 @@ def _level(value: Any, path: str) -> AuthorityLevel:
     except ValueError:
         allowed = ", ".join(m.value for m in AuthorityLevel)
         raise _err(path, f"unknown authority level {value!r}; allowed: {allowed}") from None
-
-
-def _collect_sources(d: Any, path: str, out: dict[str, str]) -> None:
-    if isinstance(d, Mapping):
-        for k, v in d.items():
-            if k == "_source":
-                out[path] = str(v)
-            else:
-                _collect_sources(v, f"{path}.{k}" if path else str(k), out)
-
-
-def _put_source(d: dict[str, Any], path: str, note: str) -> None:
-    node: Any = d
-    for part in [p for p in path.split(".") if p]:
-        if not isinstance(node, dict) or part not in node:
-            return
-        node = node[part]
-    if isinstance(node, dict):
-        node["_source"] = note
 
 
 # --------------------------------------------------------------------------- sections
@@ -318,7 +300,7 @@ class CreditPolicy:
         """Validate ``raw`` (the JSON layout of ``data/policy-default.json``)."""
         _obj(raw, "")
         sources: dict[str, str] = {}
-        _collect_sources(raw, "", sources)
+        collect_sources(raw, "", sources)
         version = _str(_get(raw, "version", ""), "version")
         try:
             effective = date.fromisoformat(_str(_get(raw, "effective_date", ""),
@@ -460,7 +442,7 @@ class CreditPolicy:
             },
         }
         for path, note in self.sources.items():
-            _put_source(out, path, note)
+            put_source(out, path, note)
         return out
 
 

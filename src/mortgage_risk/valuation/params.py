@@ -16,6 +16,7 @@ from importlib.resources import files
 from typing import Any
 
 from mortgage_risk.domain import DomainError
+from mortgage_risk.domain.param_data import collect_sources, put_source
 
 BUILDING_USES = ("production", "production_corroded", "production_strongly_corroded",
                  "non_production")
@@ -71,25 +72,6 @@ def _items(d: Any, path: str) -> list[tuple[str, Any]]:
 
 def _rates(d: Any, path: str) -> dict[str, float]:
     return {k: _num(v, f"{path}.{k}", low=0.0, high=1.0) for k, v in _items(d, path)}
-
-
-def _collect_sources(d: Any, path: str, out: dict[str, str]) -> None:
-    if isinstance(d, Mapping):
-        for k, v in d.items():
-            if k == "_source":
-                out[path] = str(v)
-            else:
-                _collect_sources(v, f"{path}.{k}" if path else str(k), out)
-
-
-def _put_source(d: dict[str, Any], path: str, note: str) -> None:
-    node: Any = d
-    for part in [p for p in path.split(".") if p]:
-        if not isinstance(node, dict) or part not in node:
-            return
-        node = node[part]
-    if isinstance(node, dict):
-        node["_source"] = note
 
 
 # --------------------------------------------------------------------------- sections
@@ -430,7 +412,7 @@ class ValuationParams:
     def from_dict(cls, raw: Mapping[str, Any]) -> ValuationParams:
         """Parse and validate; errors name the offending path as ``params.<path>``."""
         sources: dict[str, str] = {}
-        _collect_sources(raw, "", sources)
+        collect_sources(raw, "", sources)
         version = _str(_get(raw, "version", ""), "version")
         eff = date.fromisoformat(_str(_get(raw, "effective_date", ""), "effective_date"))
 
@@ -757,7 +739,7 @@ class ValuationParams:
                 for r in self.eligibility_rules],
         }
         for path, note in self.sources.items():
-            _put_source(out, path, note)
+            put_source(out, path, note)
         return out
 
     def with_pilot(self, **flags: bool) -> ValuationParams:
