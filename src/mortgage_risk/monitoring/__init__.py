@@ -1,0 +1,1 @@
+"""Post-loan monitoring: classification, provisions, portfolio indicators and stress tests."""
