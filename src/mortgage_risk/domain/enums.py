@@ -137,6 +137,7 @@ class EventType(LabelledEnum):
     LAWSUIT = "lawsuit"
     BUSINESS_DEREGISTRATION = "business_deregistration"
     ABNORMAL_OPERATION = "abnormal_operation"
+    BUSINESS_REGISTRY_CHANGE = "business_registry_change"
     COLLATERAL_SEIZURE = "collateral_seizure"
     DEATH_OR_ILLNESS = "death_or_illness"
     CREDIT_BUREAU_UPDATE = "credit_bureau_update"
@@ -225,6 +226,7 @@ register_labels([
     (EventType.LAWSUIT, ("涉诉", "lawsuit")),
     (EventType.BUSINESS_DEREGISTRATION, ("工商注销", "business deregistration")),
     (EventType.ABNORMAL_OPERATION, ("经营异常名录", "abnormal-operation list")),
+    (EventType.BUSINESS_REGISTRY_CHANGE, ("工商登记变更", "business registry change")),
     (EventType.COLLATERAL_SEIZURE, ("抵押物查封", "collateral seizure")),
     (EventType.DEATH_OR_ILLNESS, ("死亡或重大疾病", "death or serious illness")),
     (EventType.CREDIT_BUREAU_UPDATE, ("征信更新", "credit bureau update")),
