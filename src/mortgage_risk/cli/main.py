@@ -17,6 +17,7 @@ from mortgage_risk.cli.common import (
     progress_bar,
     stage_progress,
 )
+from mortgage_risk.cli.monitoring import classify
 from mortgage_risk.cli.origination import assess
 from mortgage_risk.cli.records import borrower_app, property_app
 from mortgage_risk.cli.scorecard import model_app, scorecard_app
@@ -38,6 +39,7 @@ app.add_typer(valuation_app, name="valuation")
 app.add_typer(params_app, name="params")
 app.command("valuate")(valuate)
 app.command("assess")(assess)
+app.command("classify")(classify)
 
 
 @db_app.command("upgrade")
