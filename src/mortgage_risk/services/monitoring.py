@@ -29,8 +29,8 @@ def classify_file(path: Path, as_of: date) -> dict[str, Any]:
         "counts": {c: int(counts.get(c, 0)) for c in order},
         "npl": int(result["category"].isin(["substandard", "doubtful", "loss"]).sum()),
         "classification": [
-            {"loan_id": int(r.loan_id), "category": r.category,
-             "dpd_floor_category": r.dpd_floor_category, "reasons": list(r.reasons),
-             "driver": r.driver}
-            for r in result.itertuples(index=False)],
+            {"loan_id": int(r["loan_id"]), "category": r["category"],
+             "dpd_floor_category": r["dpd_floor_category"], "reasons": list(r["reasons"]),
+             "driver": r["driver"]}
+            for r in result.to_dict("records")],
     }
