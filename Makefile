@@ -24,6 +24,7 @@ system-deps:
 run: setup
 	$(BIN)/mortgage-risk db upgrade
 	$(BIN)/mortgage-risk generate --loans $(DEMO_LOANS) --seed $(DEMO_SEED) --reuse
+	$(BIN)/mortgage-risk monitor run
 	$(BIN)/mortgage-risk serve
 
 lint: $(STAMP)

@@ -17,7 +17,7 @@ from mortgage_risk.cli.common import (
     progress_bar,
     stage_progress,
 )
-from mortgage_risk.cli.monitoring import classify
+from mortgage_risk.cli.monitoring import classify, monitor_app
 from mortgage_risk.cli.origination import assess
 from mortgage_risk.cli.records import borrower_app, property_app
 from mortgage_risk.cli.scorecard import model_app, scorecard_app
@@ -37,6 +37,7 @@ app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(model_app, name="model")
 app.add_typer(valuation_app, name="valuation")
 app.add_typer(params_app, name="params")
+app.add_typer(monitor_app, name="monitor")
 app.command("valuate")(valuate)
 app.command("assess")(assess)
 app.command("classify")(classify)
