@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mortgage_risk.domain.errors import DomainError
+
 
 def collect_sources(d: Any, path: str, out: dict[str, str]) -> None:
     """Gather every ``_source`` note of a nested mapping into ``out`` by its dotted path."""
@@ -25,3 +27,56 @@ def put_source(d: dict[str, Any], path: str, note: str) -> None:
         node = node[part]
     if isinstance(node, dict):
         node["_source"] = note
+
+
+# Readers for policy files: each check names the full path of the value (``policy.a.b``).
+
+def policy_error(path: str, reason: str) -> DomainError:
+    return DomainError(f"policy.{path}" if path else "policy", reason)
+
+
+def as_object(d: Any, path: str) -> Mapping[str, Any]:
+    if not isinstance(d, Mapping):
+        raise policy_error(path, f"must be an object; got {type(d).__name__}")
+    return d
+
+
+def required(d: Any, key: str, path: str) -> Any:
+    obj = as_object(d, path)
+    if key not in obj:
+        raise policy_error(f"{path}.{key}" if path else key, "missing")
+    return obj[key]
+
+
+def entries(d: Any, path: str) -> list[tuple[str, Any]]:
+    """The entries of an object, without ``_source`` notes."""
+    return [(str(k), v) for k, v in as_object(d, path).items() if not str(k).startswith("_")]
+
+
+def number(value: Any, path: str, *, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise policy_error(path, f"must be a number; got {value!r}")
+    x = float(value)
+    if not low <= x <= high:
+        raise policy_error(path, f"must be within [{low}, {high}]; got {x}")
+    return x
+
+
+def whole(value: Any, path: str, *, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise policy_error(path, f"must be a whole number; got {value!r}")
+    if value < low:
+        raise policy_error(path, f"must be at least {low}; got {value}")
+    return value
+
+
+def text(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise policy_error(path, f"must be a non-empty string; got {value!r}")
+    return value
+
+
+def flag(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise policy_error(path, f"must be true or false; got {value!r}")
+    return value

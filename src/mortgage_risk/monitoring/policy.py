@@ -22,7 +22,15 @@ from importlib.resources import files
 from typing import Any, Final
 
 from mortgage_risk.domain import DomainError, FiveCategory
+from mortgage_risk.domain.param_data import as_object as _obj
 from mortgage_risk.domain.param_data import collect_sources, put_source
+from mortgage_risk.domain.param_data import entries as _items
+from mortgage_risk.domain.param_data import flag as _bool
+from mortgage_risk.domain.param_data import number as _num
+from mortgage_risk.domain.param_data import policy_error as _err
+from mortgage_risk.domain.param_data import required as _get
+from mortgage_risk.domain.param_data import text as _str
+from mortgage_risk.domain.param_data import whole as _int
 
 DEFAULT_RESOURCE: Final = "monitoring-policy-default.json"
 CATEGORIES: Final = tuple(FiveCategory)
@@ -42,54 +50,20 @@ def category_of(r: int) -> FiveCategory:
 
 # --------------------------------------------------------------------------- readers
 
-def _err(path: str, reason: str) -> DomainError:
-    return DomainError(f"policy.{path}" if path else "policy", reason)
 
 
-def _obj(d: Any, path: str) -> Mapping[str, Any]:
-    if not isinstance(d, Mapping):
-        raise _err(path, f"must be an object; got {type(d).__name__}")
-    return d
 
 
-def _get(d: Any, key: str, path: str) -> Any:
-    obj = _obj(d, path)
-    if key not in obj:
-        raise _err(f"{path}.{key}" if path else key, "missing")
-    return obj[key]
 
 
-def _items(d: Any, path: str) -> list[tuple[str, Any]]:
-    return [(str(k), v) for k, v in _obj(d, path).items() if not str(k).startswith("_")]
 
 
-def _num(value: Any, path: str, *, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _err(path, f"must be a number; got {value!r}")
-    x = float(value)
-    if not low <= x <= high:
-        raise _err(path, f"must be within [{low}, {high}]; got {x}")
-    return x
 
 
-def _int(value: Any, path: str, *, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _err(path, f"must be a whole number; got {value!r}")
-    if value < low:
-        raise _err(path, f"must be at least {low}; got {value}")
-    return value
 
 
-def _str(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise _err(path, f"must be a non-empty string; got {value!r}")
-    return value
 
 
-def _bool(value: Any, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise _err(path, f"must be true or false; got {value!r}")
-    return value
 
 
 def _cat(value: Any, path: str) -> FiveCategory:
