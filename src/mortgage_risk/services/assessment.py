@@ -11,8 +11,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-
 from mortgage_risk.control.assessment import (
     BorrowerFacts,
     CollateralRecord,
@@ -36,8 +34,6 @@ from mortgage_risk.storage.tables import (
     ApplicationRow,
     AssessmentRow,
     BorrowerRow,
-    ExternalEventRow,
-    LoanRow,
     PropertyRow,
     SiteVisitRow,
 )
@@ -59,17 +55,15 @@ class AssessmentView:
 def _events(uow: UnitOfWork, borrower_id: int) -> dict[str, Any]:
     """External signals on the borrower, as identification facts (name-only matches are
     kept apart and never count as a hit)."""
-    rows = uow.session.execute(
-        select(ExternalEventRow.event_type, ExternalEventRow.match_confidence)
-        .where(ExternalEventRow.borrower_id == borrower_id)).all()
-    kinds = {r.event_type for r in rows if r.match_confidence == "resident_id"}
+    rows = uow.book.event_kinds(borrower_id)
+    kinds = {kind for kind, confidence in rows if confidence == "resident_id"}
     return {
         "court_enforcement": "court_enforcement" in kinds,
         "dishonest_debtor": "dishonest_debtor" in kinds,
         "spending_restricted": "dishonest_debtor" in kinds,
-        "lawsuits_pending": sum(1 for r in rows if r.event_type == "lawsuit"),
+        "lawsuits_pending": sum(1 for kind, _ in rows if kind == "lawsuit"),
         "abnormal_operation": bool(kinds & {"abnormal_operation", "business_deregistration"}),
-        "name_only_match": any(r.match_confidence == "name_only" for r in rows),
+        "name_only_match": any(confidence == "name_only" for _, confidence in rows),
     }
 
 
@@ -122,20 +116,10 @@ def _inputs(uow: UnitOfWork, app: ApplicationRow, borrower: BorrowerRow, prop: P
 
 def book_state(uow: UnitOfWork, figures: UnionFigures, borrower_id: int) -> BookState:
     """The union's book: its own real-estate loans and the ledger's total and net capital."""
-    from mortgage_risk.storage.tables import PropertyRow as P
-
-    active = LoanRow.status == "active"
-    real_estate = uow.session.scalar(select(func.coalesce(func.sum(
-        LoanRow.outstanding_principal), 0)).where(active)) or 0
-    housing = uow.session.scalar(select(func.coalesce(func.sum(LoanRow.outstanding_principal), 0))
-                                 .join(P, P.id == LoanRow.property_id)
-                                 .where(active, P.property_type.in_(PERSONAL_HOUSING))) or 0
-    exposure = uow.session.scalar(select(func.coalesce(func.sum(LoanRow.outstanding_principal), 0))
-                                  .where(active, LoanRow.borrower_id == borrower_id)) or 0
-    return BookState(all_loans=max(figures.all_loans, Decimal(str(real_estate))),
-                     real_estate_loans=Decimal(str(real_estate)),
-                     personal_housing_loans=Decimal(str(housing)),
-                     net_capital=figures.net_capital, borrower_exposure=Decimal(str(exposure)))
+    real_estate, housing, exposure = uow.book.active_balances(borrower_id, PERSONAL_HOUSING)
+    return BookState(all_loans=max(figures.all_loans, real_estate), real_estate_loans=real_estate,
+                     personal_housing_loans=housing, net_capital=figures.net_capital,
+                     borrower_exposure=exposure)
 
 
 def assess(uow: UnitOfWork, user: CurrentUser, application_id: int, *,
@@ -216,14 +200,3 @@ def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return str(value)
-
-
-def latest(uow: UnitOfWork, user: CurrentUser, application_id: int) -> AssessmentView | None:
-    app = load_application(uow, user, application_id)
-    row = uow.origination.latest_assessment(app.id)
-    if row is None:
-        return None
-    return AssessmentView(row.id, app.id, row.recommendation, row.authority_level, row.content,
-                          row.versions)
-
-

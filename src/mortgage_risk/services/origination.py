@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from mortgage_risk.control.enums import AuthorityLevel
 from mortgage_risk.domain import ApplicationStatus, DomainError, Loan, Money, RepaymentMethod, Role
 from mortgage_risk.domain.origination import Step, next_status, steps_from
 from mortgage_risk.domain.schedule import add_months, build_schedule
@@ -34,9 +35,9 @@ from mortgage_risk.storage.tables import (
 )
 from mortgage_risk.storage.uow import UnitOfWork
 
-#: Authority levels, lowest first, and the highest level each deciding role holds.
-LEVELS = ("branch_officer", "branch_head", "credit_committee")
-ROLE_LEVEL = {Role.APPROVER: "branch_head", Role.RISK_MANAGER: "credit_committee"}
+#: The highest authority level each deciding role holds.
+ROLE_LEVEL = {Role.APPROVER: AuthorityLevel.BRANCH_HEAD,
+              Role.RISK_MANAGER: AuthorityLevel.CREDIT_COMMITTEE}
 
 
 @dataclass(frozen=True)
@@ -206,10 +207,11 @@ def review(
     return _view(row)
 
 
-def _level_index(level: str) -> int:
-    if level not in LEVELS:
-        raise Conflict(f"unknown authority level {level!r}", field="authority_level")
-    return LEVELS.index(level)
+def _level(level: str) -> AuthorityLevel:
+    try:
+        return AuthorityLevel(level)
+    except ValueError:
+        raise Conflict(f"unknown authority level {level!r}", field="authority_level") from None
 
 
 def decide(
@@ -228,20 +230,19 @@ def decide(
         raise PermissionDenied("you reviewed this application; another person must decide it")
     recommended_yes = assessment.recommendation in ("approve", "approve_with_conditions")
     override = (body.decision == "approve") != recommended_yes
-    required = _level_index(assessment.authority_level) + (1 if override else 0)
+    routed = _level(assessment.authority_level)
+    required = routed.next_up() if override else routed
     if override and not body.reasons.strip():
         raise InvalidInput(
             "deciding against the recommendation "
             f"({assessment.recommendation}) needs written reasons",
             field="reasons",
         )
-    if required >= len(LEVELS):
-        required = len(LEVELS) - 1
-    held = _level_index(ROLE_LEVEL[user.role])
-    if held < required:
+    held = ROLE_LEVEL[user.role]
+    if held.rank < required.rank:
         raise PermissionDenied(
-            f"this decision needs the authority of {LEVELS[required]}"
-            f"{' (override)' if override else ''}; you hold {LEVELS[held]}"
+            f"this decision needs the authority of {required.value}"
+            f"{' (override)' if override else ''}; you hold {held.value}"
         )
     amount = body.amount if body.amount is not None else assessment.approved_amount
     if body.decision == "approve" and amount > assessment.limit_amount and not override:
@@ -257,7 +258,7 @@ def decide(
             stage="approval",
             decision=body.decision,
             decided_by=user.username,
-            authority_level=LEVELS[held],
+            authority_level=held.value,
             override=override,
             reasons=body.reasons,
             approved_amount=amount if body.decision == "approve" else None,

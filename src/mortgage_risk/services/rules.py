@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from mortgage_risk.domain import Role
 from mortgage_risk.identification import RuleSet, dry_run
 from mortgage_risk.services import parameters
 from mortgage_risk.services.errors import Conflict
 from mortgage_risk.services.users import CurrentUser, require_role
-from mortgage_risk.storage.tables import AssessmentRow
 from mortgage_risk.storage.uow import UnitOfWork
 
 
@@ -31,9 +28,7 @@ def dry_run_draft(uow: UnitOfWork, user: CurrentUser, *, version: str, limit: in
     require_role(user, Role.RISK_MANAGER, Role.ADMIN, Role.SUPERVISOR)
     draft = RuleSet.from_dict(parameters.get_set(uow, "identification_rules", version))
     current: RuleSet = parameters.active_typed(uow, "identification_rules")
-    rows = uow.session.execute(
-        select(AssessmentRow.application_id, AssessmentRow.content)
-        .order_by(AssessmentRow.id.desc()).limit(limit)).all()
+    rows = uow.book.recent_assessments(limit)
     if not rows:
         raise Conflict("there are no past assessments to replay", field="version")
     latest: dict[int, dict[str, Any]] = {}

@@ -21,6 +21,7 @@ from mortgage_risk.storage.tables import (
     BranchRow,
     ContractRow,
     CreditDecisionRow,
+    ExternalEventRow,
     LoanRow,
     MortgageRegistrationRow,
     ParameterSetRow,
@@ -546,3 +547,35 @@ class OriginationRepository:
         if branch_id is not None:
             stmt = stmt.where(ApplicationRow.branch_id == branch_id)
         return list(self._s.scalars(stmt.order_by(ApplicationRow.id.desc()).limit(limit)))
+
+
+class BookQueries:
+    """What the assessment reads about the rest of the book."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def event_kinds(self, borrower_id: int) -> list[tuple[str, str]]:
+        """(event type, match confidence) of every external event on the borrower."""
+        rows = self._s.execute(
+            select(ExternalEventRow.event_type, ExternalEventRow.match_confidence)
+            .where(ExternalEventRow.borrower_id == borrower_id)).all()
+        return [(r.event_type, r.match_confidence) for r in rows]
+
+    def active_balances(self, borrower_id: int, housing_types: tuple[str, ...]
+                        ) -> tuple[Decimal, Decimal, Decimal]:
+        """Active balance of all loans, of loans on ``housing_types``, of the borrower's."""
+        active = LoanRow.status == "active"
+        balance = func.coalesce(func.sum(LoanRow.outstanding_principal), 0)
+        total = self._s.scalar(select(balance).where(active))
+        housing = self._s.scalar(select(balance).join(
+            PropertyRow, PropertyRow.id == LoanRow.property_id).where(
+            active, PropertyRow.property_type.in_(housing_types)))
+        own = self._s.scalar(select(balance).where(active, LoanRow.borrower_id == borrower_id))
+        return _dec(total or 0), _dec(housing or 0), _dec(own or 0)
+
+    def recent_assessments(self, limit: int) -> list[tuple[int, dict[str, Any]]]:
+        """(application id, content) of the newest assessments, newest first."""
+        rows = self._s.execute(select(AssessmentRow.application_id, AssessmentRow.content)
+                               .order_by(AssessmentRow.id.desc()).limit(limit)).all()
+        return [(int(r[0]), r[1]) for r in rows]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mortgage_risk.storage.audit import AuditLog
 from mortgage_risk.storage.repositories import (
     ApplicationQueries,
+    BookQueries,
     BorrowerRepository,
     BranchRepository,
     ComparableQueries,
@@ -44,6 +45,7 @@ class UnitOfWork:
         self.comparables = ComparableQueries(self.session)
         self.valuations = ValuationRepository(self.session)
         self.origination = OriginationRepository(self.session)
+        self.book = BookQueries(self.session)
         return self
 
     def __exit__(
