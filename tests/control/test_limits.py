@@ -49,6 +49,12 @@ def test_affordable_principal_by_hand() -> None:
     assert affordable_principal(Decimal(-5), Decimal("0.05"), 240, EI) == 0
 
 
+def test_an_exact_fit_is_not_lost_to_decimal_noise() -> None:
+    # 5,000.50 / (1/12 + 2.75%/12) = 5,000.50 × 12 / 1.0275 = 58,400 exactly; 2.75%/12 is a
+    # repeating decimal, so the check installment comes out a hair above the budget.
+    assert affordable_principal(Decimal("5000.50"), Decimal("0.0275"), 12, EP) == Decimal(58400)
+
+
 def test_dti_budget_takes_the_tighter_cap() -> None:
     # Housing: 50% × 10,000 − 300 = 4,700; total: 55% × 10,000 − 300 − 1,000 = 4,200.
     b = dti_budget(Decimal(10000), Decimal(1000), Decimal(300), POLICY.affordability)
@@ -72,7 +78,7 @@ def test_installment_of_affordable_principal_is_the_budget_within_a_fen(
         assert method is IO and rate == 0
         return
     installment = first_installment(principal, rate, term, method)
-    assert installment <= budget
+    assert installment - budget <= Decimal("1e-12")  # only Decimal noise of the monthly rate
     assert budget - installment <= Decimal("0.01")
     if method is EI:  # the same annuity as the repayment schedules use
         assert installment == level_payment(principal, rate / 12, term)

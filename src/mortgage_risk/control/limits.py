@@ -25,6 +25,7 @@ from mortgage_risk.domain import DomainError, RepaymentMethod
 from mortgage_risk.domain.money import CENT, to_decimal
 from mortgage_risk.domain.schedule import level_payment
 
+_NOISE = Decimal("1e-12")  # yuan; Decimal rounding error of the monthly rate, not money
 CANDIDATE_ORDER = ("collateral", "affordability", "product", "concentration")
 CANDIDATE_LABELS: dict[str, tuple[str, str]] = {
     "collateral": ("抵押率上限 × 抵押价值", "mortgage rate cap × mortgage value"),
@@ -84,10 +85,12 @@ def affordable_principal(budget: Decimal, annual_rate: Decimal, term_months: int
             principal = b / (Decimal(1) / n + r)
         else:
             principal = b / r
-        principal = principal.quantize(CENT, rounding=ROUND_FLOOR)
-    # The monthly rate is a 28-digit Decimal: step down a fen if its last digit tips the
-    # installment over the budget.
-    while principal > 0 and first_installment(principal, annual_rate, n, method) > b:
+        # The 28-digit monthly rate can leave an exact fit a hair under the fen it hits.
+        principal = (principal + _NOISE).quantize(CENT, rounding=ROUND_FLOOR)
+    # The monthly rate is a 28-digit Decimal, so an exact fit can come out a few units of
+    # the 28th digit over the budget: only an excess above ``_NOISE`` (far below a fen)
+    # steps the principal down.
+    while principal > 0 and first_installment(principal, annual_rate, n, method) - b > _NOISE:
         principal -= CENT
     return principal
 
