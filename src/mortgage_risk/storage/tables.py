@@ -176,7 +176,8 @@ class RepaymentRow(Base):
 
 class ExternalEventRow(Base):
     __tablename__ = "external_events"
-    __table_args__ = (Index("ix_external_events_subject", "subject_resident_id"),)
+    __table_args__ = (Index("ix_external_events_subject", "subject_resident_id"),
+                      UniqueConstraint("source", "source_record_id"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     borrower_id: Mapped[int | None] = mapped_column(ForeignKey("borrowers.id"), index=True)
     event_type: Mapped[str] = mapped_column(String(32))
@@ -187,6 +188,14 @@ class ExternalEventRow(Base):
     match_confidence: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # from an imported feed: the record's own key (re-imports add nothing), its sub-type, the
+    # loan it names, the highest warning level a weak match may raise, the feed's fields
+    source_record_id: Mapped[str | None] = mapped_column(String(128))
+    sub_type: Mapped[str | None] = mapped_column(String(32))
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"))
+    level_cap: Mapped[str | None] = mapped_column(String(8))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
 
 
 class AuditRow(Base):
@@ -419,4 +428,175 @@ class MortgageRegistrationRow(Base):
     certificate_no: Mapped[str] = mapped_column(String(64), unique=True)
     registered_on: Mapped[date] = mapped_column(Date)
     registry_office: Mapped[str] = mapped_column(String(128))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+# --------------------------------------------------------------------------- monitoring
+
+
+class ImportBatchRow(Base):
+    """One import of one feed file or pull: what came in and where each record went."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed: Mapped[str] = mapped_column(String(32), index=True)
+    source: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    total: Mapped[int] = mapped_column(Integer)
+    accepted: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    duplicates: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ImportRejectionRow(Base):
+    """A quarantined record: its line, the field and the reason, and the record as read."""
+
+    __tablename__ = "import_rejections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    line: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(16), default="rejected")  # or "duplicate"
+
+
+class MonitoringRunRow(Base):
+    """A published monitoring run for an as-of date (a re-run replaces the row)."""
+
+    __tablename__ = "monitoring_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, unique=True)
+    run_id: Mapped[str] = mapped_column(String(32))
+    engine: Mapped[str] = mapped_column(String(16))
+    versions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    classification: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seconds: Mapped[float] = mapped_column(Numeric(12, 3, asdecimal=False))
+    run_by: Mapped[str] = mapped_column(String(64))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WarningCaseRow(Base):
+    """A warning on a borrower and its handling: assigned, verified, measures, closed."""
+
+    __tablename__ = "warning_cases"
+    __table_args__ = (Index("ix_warning_cases_status_deadline", "status", "deadline"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    level: Mapped[str] = mapped_column(String(8))
+    level_rank: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    opened_on: Mapped[date] = mapped_column(Date)
+    last_seen_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    escalation: Mapped[int] = mapped_column(Integer, default=0)
+    low_confidence_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    indicator_ids: Mapped[list[str]] = mapped_column(JSON)
+    loan_ids: Mapped[list[int]] = mapped_column(JSON)
+    top_indicator_id: Mapped[str] = mapped_column(String(64))
+    signal_count: Mapped[int] = mapped_column(Integer)
+    verified_level: Mapped[str | None] = mapped_column(String(8))
+    false_positive: Mapped[bool | None] = mapped_column(Boolean)
+    versions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class WarningActionRow(Base):
+    """One step in handling a warning: who, when, what, with evidence or a measure."""
+
+    __tablename__ = "warning_actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warning_cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    on_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class WarningMeasureRow(Base):
+    """A measure taken on a confirmed warning, with its due date and completion."""
+
+    __tablename__ = "warning_measures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warning_cases.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(64))
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoanClassificationRow(Base):
+    """A loan's five-category class at a run, with the reasons and the policy version."""
+
+    __tablename__ = "loan_classifications"
+    __table_args__ = (UniqueConstraint("loan_id", "as_of"),
+                      Index("ix_loan_classifications_as_of", "as_of"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
+    as_of: Mapped[date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(16))
+    previous_category: Mapped[str | None] = mapped_column(String(16))
+    dpd_floor_category: Mapped[str] = mapped_column(String(16))
+    driver: Mapped[str] = mapped_column(String(24))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    policy_version: Mapped[str] = mapped_column(String(64))
+
+
+class ManualClassificationRow(Base):
+    """A person's classification of a loan: a downgrade applies at once, an upgrade once a
+    second person approves it."""
+
+    __tablename__ = "manual_classifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(12))  # downgrade | upgrade
+    status: Mapped[str] = mapped_column(String(12))  # effective | pending | rejected
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_on: Mapped[date] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("classification_reviews.id"))
+
+
+class ClassificationReviewRow(Base):
+    """A classification review of a loan, opened by a confirmed orange or red warning."""
+
+    __tablename__ = "classification_reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    warning_id: Mapped[int | None] = mapped_column(ForeignKey("warning_cases.id"), index=True)
+    opened_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))  # open | decided
+    category_before: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class RestructuringRow(Base):
+    """A restructuring of a loan (重组), which the classification watches in observation."""
+
+    __tablename__ = "restructurings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    restructure_date: Mapped[date] = mapped_column(Date)
+    pre_category: Mapped[str] = mapped_column(String(16))
+    observation_start: Mapped[date | None] = mapped_column(Date)
+    difficulty_resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(64))
