@@ -25,17 +25,26 @@ HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 
+def _compile(po_path: Path, locale: str) -> Translations:
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
 def load_translations(directory: Path = TRANSLATIONS_DIR) -> dict[str, Translations]:
-    """Every locale's catalog, compiled from its .po file in memory."""
+    """Every locale's catalog, compiled in memory from ``messages.po`` and merged with the
+    locale's other .po files (one per area of the app: ``warnings.po``, ...)."""
     catalogs: dict[str, Translations] = {}
     for locale in LOCALES:
-        po_path = directory / locale / "LC_MESSAGES" / "messages.po"
-        with po_path.open("rb") as po_file:
-            catalog = read_po(po_file, locale=locale)
-        buffer = BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        catalogs[locale] = Translations(fp=buffer)
+        folder = directory / locale / "LC_MESSAGES"
+        merged = _compile(folder / "messages.po", locale)
+        for extra in sorted(folder.glob("*.po")):
+            if extra.name != "messages.po":
+                merged.merge(_compile(extra, locale))
+        catalogs[locale] = merged
     return catalogs
 
 
