@@ -64,6 +64,15 @@ def run(
         with progress_bar() as progress:
             result = nightly_run(db, var_dir=get_settings().var_dir, as_of=day, engine=engine,
                                  master=master, progress=stage_progress(progress))
-    counts = ", ".join(f"{k} {v}" for k, v in result.classification.items())
-    console.print(f"monitoring run {result.as_of} on {result.engine}: {result.counts} → "
-                  f"{result.out_dir}; classes: {counts}; {result.seconds:.1f} s")
+    c = result.counts
+    classes = ", ".join(f"{k} {v}" for k, v in result.classification.items())
+    levels = ", ".join(f"{k} {v}" for k, v in c["warnings_by_level"].items())
+    cases = c["cases"]
+    console.print(
+        f"monitoring run {result.as_of} on {result.engine} ({result.seconds:.1f} s) → "
+        f"{result.out_dir}\n"
+        f"  active loans {c['active_loans']:,}; signals {c['signals']:,}; warnings "
+        f"{c['warnings']:,} ({levels})\n"
+        f"  warning cases: opened {cases['opened']:,}, level raised {cases['raised']:,}, "
+        f"still open {cases['seen']:,}; escalated {c['escalated_cases']:,}\n"
+        f"  classes: {classes}")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ import pandas as pd
 from mortgage_risk.domain import DomainError, FiveCategory
 from mortgage_risk.monitoring.classification import classify
 from mortgage_risk.monitoring.policy import MonitoringPolicy
+from mortgage_risk.services.classification import classify_book
 from mortgage_risk.services.errors import Conflict, InvalidInput
 from mortgage_risk.services.scorecard_files import read_table
+from mortgage_risk.services.warnings import escalate_overdue, handling_policy, sync_warnings
 from mortgage_risk.storage.database import Database
+from mortgage_risk.storage.tables import MonitoringRunRow
 
 
 def classify_file(path: Path, as_of: date) -> dict[str, Any]:
@@ -54,10 +58,12 @@ class NightlyResult:
 
 
 def nightly_run(db: Database, *, var_dir: Path, as_of: date, engine: str = "duckdb",
-                master: str | None = None,
+                master: str | None = None, actor: str = "system",
                 progress: Callable[[str, int, int], None] | None = None) -> NightlyResult:
-    """The nightly run: export the book to Parquet, run every indicator on ``engine``, and
-    classify every loan; results land atomically in ``var/monitoring/as_of=DATE``."""
+    """The nightly run: export the book to Parquet, run every indicator on ``engine`` (results
+    land atomically in ``var/monitoring/as_of=DATE``), then in one transaction classify every
+    loan and store the classes, turn the warnings into cases, escalate late ones, and record
+    the run."""
     from mortgage_risk.monitoring.run import RunError, run_monitoring
     from mortgage_risk.storage.export import export_tables
 
@@ -77,8 +83,27 @@ def nightly_run(db: Database, *, var_dir: Path, as_of: date, engine: str = "duck
     except DomainError as exc:
         raise InvalidInput(exc.reason, field=exc.field) from None
     loans = pd.read_parquet(book_dir / "loans.parquet")
-    classes = classify(loans, as_of=as_of, policy=MonitoringPolicy.load_default())
-    counts = classes["category"].value_counts()
-    return NightlyResult(as_of, engine, rows, result.out_dir, dict(result.counts),
-                         {c.value: int(counts.get(c.value, 0)) for c in FiveCategory},
-                         time.perf_counter() - started)
+    repayments = pd.read_parquet(book_dir / "repayments.parquet")
+    manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    with db.uow() as uow:
+        classes = classify_book(uow, as_of=as_of, loans=loans, repayments=repayments,
+                                actor=actor)
+        versions = {"indicator_set": result.indicator_set_version,
+                    "monitoring_policy": classes["policy_version"]}
+        cases = sync_warnings(uow, as_of=as_of, warnings=result.read("warnings"),
+                              versions=versions, actor=actor)
+        escalated = escalate_overdue(uow, today=as_of, actor=actor)
+        seconds = time.perf_counter() - started
+        uow.runs.replace(MonitoringRunRow(
+            as_of=as_of, run_id=str(manifest["run_id"]), engine=engine,
+            versions={**versions, "warning_handling": handling_policy().version},
+            counts={**dict(result.counts), "cases": cases, **escalated},
+            classification=classes["counts"], seconds=round(seconds, 3), run_by=actor,
+            finished_at=datetime.now(UTC)))
+        uow.audit.record(actor=actor, action="monitoring_run", entity="monitoring_run",
+                         entity_id=as_of.isoformat(),
+                         after={"run_id": manifest["run_id"], "cases": cases, **escalated})
+        uow.commit()
+    return NightlyResult(as_of, engine, rows, result.out_dir,
+                         {**dict(result.counts), "cases": cases, **escalated},
+                         classes["counts"], seconds)

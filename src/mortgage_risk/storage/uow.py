@@ -7,6 +7,11 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from mortgage_risk.storage.audit import AuditLog
+from mortgage_risk.storage.monitoring import (
+    ClassificationRepository,
+    RunRepository,
+    WarningRepository,
+)
 from mortgage_risk.storage.repositories import (
     ApplicationQueries,
     BookQueries,
@@ -46,6 +51,9 @@ class UnitOfWork:
         self.valuations = ValuationRepository(self.session)
         self.origination = OriginationRepository(self.session)
         self.book = BookQueries(self.session)
+        self.warnings = WarningRepository(self.session)
+        self.classes = ClassificationRepository(self.session)
+        self.runs = RunRepository(self.session)
         return self
 
     def __exit__(
