@@ -21,10 +21,12 @@ from mortgage_risk.web import (
     api_origination,
     api_parameters,
     api_valuation,
+    api_warnings,
     errors,
     i18n,
     pages,
     pages_origination,
+    pages_warnings,
 )
 from mortgage_risk.web.security import LoginThrottle, SecurityHeadersMiddleware, csrf_token
 
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_origination.router)
     app.include_router(pages.router)
     app.include_router(pages_origination.router)
+    app.include_router(api_warnings.router)
+    app.include_router(pages_warnings.router)
     app.include_router(pages.docs_router)
 
     plotly_js = plotly_js_path()
