@@ -251,3 +251,30 @@ def test_nightly_run_stores_classes_and_cases_once(book: Database, tmp_path: Pat
         assert uow.session.scalar(select(func.count()).select_from(
             WarningCaseRow)) == first.counts["warnings"]
         assert verify_chain(uow.session).intact
+
+
+def test_restructuring_puts_the_loan_under_observation(book: Database) -> None:
+    from mortgage_risk.services.monitoring_schemas import RestructuringIn
+
+    approver, officer = _user(book, "approver1"), _user(book, "officer1")
+    with book.uow() as uow:
+        loan = uow.session.scalars(select(LoanRow).where(
+            LoanRow.branch_id == approver.branch_id, LoanRow.status == "active",
+            LoanRow.five_category == "normal", LoanRow.days_past_due == 0)).first()
+        assert loan is not None
+        loan_id = loan.id
+    data = RestructuringIn(restructure_date=date(2026, 6, 1), note="延长期限12个月")
+    with book.uow() as uow, pytest.raises(PermissionDenied):
+        cls.record_restructuring(uow, officer, loan_id, data, today=ON)
+    with book.uow() as uow, pytest.raises(InvalidInput) as err:
+        cls.record_restructuring(uow, approver, loan_id, RestructuringIn(
+            restructure_date=date(2026, 7, 1), note="未来日期"), today=ON)
+    assert err.value.field == "restructure_date"
+    with book.uow() as uow:
+        out = cls.record_restructuring(uow, approver, loan_id, data, today=ON)
+    # performing before the change: at least special mention while in observation
+    assert out["category"] == "special_mention"
+    with book.uow() as uow:
+        detail = cls.loan_classification(uow, approver, loan_id)
+        assert detail["restructurings"][0]["pre_category"] == "normal"
+        assert "RESTRUCTURED_IN_OBSERVATION" in [r["code"] for r in detail["latest"]["reasons"]]

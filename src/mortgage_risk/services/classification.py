@@ -18,6 +18,7 @@ from mortgage_risk.monitoring.policy import MonitoringPolicy, rank
 from mortgage_risk.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mortgage_risk.services.monitoring_schemas import (
     ManualClassIn,
+    RestructuringIn,
     ReviewDecisionIn,
     UpgradeDecisionIn,
 )
@@ -27,12 +28,14 @@ from mortgage_risk.storage.tables import (
     LoanRow,
     ManualClassificationRow,
     RepaymentRow,
+    RestructuringRow,
 )
 from mortgage_risk.storage.uow import UnitOfWork
 
 DOWNGRADE_ROLES = frozenset({Role.REVIEWER, Role.APPROVER, Role.RISK_MANAGER})
 UPGRADE_REQUEST_ROLES = frozenset({Role.LOAN_OFFICER, Role.REVIEWER, Role.RISK_MANAGER})
 UPGRADE_APPROVER_ROLES = frozenset({Role.APPROVER, Role.RISK_MANAGER})
+RESTRUCTURING_ROLES = frozenset({Role.APPROVER, Role.RISK_MANAGER})
 
 
 @cache
@@ -132,6 +135,11 @@ def loan_classification(uow: UnitOfWork, user: CurrentUser, loan_id: int, *,
                     for r in reversed(uow.classes.changes(loan_id))],
         "runs_stored": len(history),
         "manual": [_manual_dict(m) for m in uow.classes.manual(loan_id)],
+        "restructurings": [{"id": r.id, "restructure_date": r.restructure_date.isoformat(),
+                            "pre_category": r.pre_category, "note": r.note,
+                            "difficulty_resolved": r.difficulty_resolved,
+                            "recorded_by": r.recorded_by}
+                           for r in uow.classes.restructurings(loan_id)],
         "reviews": [{"id": r.id, "warning_id": r.warning_id, "status": r.status,
                      "opened_on": r.opened_on.isoformat(), "due_on": r.due_on.isoformat(),
                      "category_before": r.category_before, "outcome": r.outcome,
@@ -286,3 +294,33 @@ def decide_review(uow: UnitOfWork, user: CurrentUser, review_id: int, data: Revi
                      after={"outcome": data.outcome, "category": category, "note": data.note})
     uow.commit()
     return {"id": review.id, "outcome": data.outcome, "category": category}
+
+
+def record_restructuring(uow: UnitOfWork, user: CurrentUser, loan_id: int,
+                         data: RestructuringIn, today: date | None = None) -> dict[str, Any]:
+    """Record an approved restructuring; the loan is reclassified at once and watched through
+    its observation period (at least 2 periods and 12 months) at every run."""
+    today = today or date.today()
+    if user.role not in RESTRUCTURING_ROLES:
+        raise PermissionDenied("a restructuring is recorded by an approver or the risk "
+                               "department")
+    loan = _load_loan(uow, user, loan_id)
+    if loan.status != "active":
+        raise Conflict(f"only an active loan is restructured; this one is {loan.status}",
+                       field="loan_id")
+    if data.restructure_date > today:
+        raise InvalidInput("must not be in the future", field="restructure_date")
+    if data.restructure_date < loan.origination_date:
+        raise InvalidInput("must not be before the loan was made", field="restructure_date")
+    before = loan.five_category
+    row = uow.classes.add(RestructuringRow(
+        loan_id=loan_id, restructure_date=data.restructure_date, pre_category=before,
+        observation_start=None, difficulty_resolved=data.difficulty_resolved, note=data.note,
+        recorded_by=user.username))
+    category = str(reclassify_loans(uow, [loan_id], today)["category"].iloc[0])
+    uow.audit.record(actor=user.username, action="restructuring_recorded", entity="loan",
+                     entity_id=loan_id, before={"five_category": before},
+                     after={"five_category": category, "restructuring_id": row.id,
+                            "restructure_date": data.restructure_date, "note": data.note})
+    uow.commit()
+    return {"id": row.id, "loan_id": loan_id, "category": category}

@@ -92,3 +92,11 @@ class ReviewDecisionIn(_In):
         if self.outcome == "keep" and self.category is not None:
             raise ValueError("category: only a downgrade names a class")
         return self
+
+
+class RestructuringIn(_In):
+    """A restructuring (重组) approved for a loan in financial difficulty."""
+
+    restructure_date: date
+    difficulty_resolved: bool = False
+    note: str = Field(min_length=4, max_length=2000)

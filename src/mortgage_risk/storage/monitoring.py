@@ -231,6 +231,10 @@ class ClassificationRepository:
         return pd.DataFrame(rows, columns=["event_type", "event_date", "loan_id",
                                            "borrower_id"])
 
+    def restructurings(self, loan_id: int) -> list[RestructuringRow]:
+        return list(self._s.scalars(select(RestructuringRow).where(
+            RestructuringRow.loan_id == loan_id).order_by(RestructuringRow.restructure_date)))
+
     def history(self, loan_id: int) -> list[LoanClassificationRow]:
         return list(self._s.scalars(select(LoanClassificationRow).where(
             LoanClassificationRow.loan_id == loan_id).order_by(

@@ -14,6 +14,7 @@ from mortgage_risk.services.monitoring_schemas import (
     MeasureIn,
     NoteIn,
     ReassignIn,
+    RestructuringIn,
     ReviewDecisionIn,
     UpgradeDecisionIn,
     VerifyIn,
@@ -94,6 +95,12 @@ def loan_classification(loan_id: int, uow: UowDep, user: CurrentUserDep,
 def downgrade(loan_id: int, body: ManualClassIn, uow: UowDep, user: CurrentUserDep
               ) -> dict[str, Any]:
     return classification.manual_downgrade(uow, user, loan_id, body)
+
+
+@router.post("/loans/{loan_id}/restructurings", status_code=201)
+def restructuring(loan_id: int, body: RestructuringIn, uow: UowDep, user: CurrentUserDep
+                  ) -> dict[str, Any]:
+    return classification.record_restructuring(uow, user, loan_id, body)
 
 
 @router.post("/loans/{loan_id}/upgrade-requests", status_code=201)

@@ -24,6 +24,7 @@ from mortgage_risk.services.monitoring_schemas import (
     MeasureIn,
     NoteIn,
     ReassignIn,
+    RestructuringIn,
     ReviewDecisionIn,
     UpgradeDecisionIn,
     VerifyIn,
@@ -131,7 +132,7 @@ def _form_data(form: Any) -> dict[str, Any]:
         data[key] = values if key == "evidence" else (values[-1].strip() if values else "")
     if "evidence" in data:  # one piece of evidence per line
         data["evidence"] = [line for v in data["evidence"] for line in v.splitlines()]
-    for key in ("approve",):
+    for key in ("approve", "difficulty_resolved"):
         if key in data:
             data[key] = data[key] == "yes"
     return {k: v for k, v in data.items() if v != ""}
@@ -233,6 +234,8 @@ CLASS_ACTIONS: dict[str, tuple[type[BaseModel], Callable[..., dict[str, Any]], s
     "downgrade": (ManualClassIn, classification.manual_downgrade, "Loan downgraded.", "loan"),
     "upgrade-request": (ManualClassIn, classification.request_upgrade,
                         "Upgrade proposed; it applies once approved.", "loan"),
+    "restructuring": (RestructuringIn, classification.record_restructuring,
+                      "Restructuring recorded.", "loan"),
     "upgrade-decision": (UpgradeDecisionIn, classification.decide_upgrade,
                          "Decision recorded.", "overview"),
     "review-decision": (ReviewDecisionIn, classification.decide_review,
