@@ -25,9 +25,11 @@ from mortgage_risk.web import (
     errors,
     i18n,
     pages,
+    pages_monitoring,
     pages_origination,
     pages_warnings,
 )
+from mortgage_risk.web.jobs import JobRunner
 from mortgage_risk.web.security import LoginThrottle, SecurityHeadersMiddleware, csrf_token
 
 WEB_DIR = Path(__file__).parent
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.jobs = JobRunner()
     app.state.translations = i18n.load_translations()
     app.state.templates = {
         locale: make_templates(locale, t) for locale, t in app.state.translations.items()
@@ -93,6 +96,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(pages_origination.router)
     app.include_router(api_warnings.router)
     app.include_router(pages_warnings.router)
+    app.include_router(pages_monitoring.router)
+    app.include_router(pages_monitoring.api)
     app.include_router(pages.docs_router)
 
     plotly_js = plotly_js_path()
