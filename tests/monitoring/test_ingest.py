@@ -235,6 +235,16 @@ def test_broken_element_of_a_json_array_keeps_the_rest(tmp_path: Path) -> None:
     assert report.rejected[0].line == 4
 
 
+def test_an_unclosed_element_does_not_swallow_the_next_line(tmp_path: Path) -> None:
+    # the parser stops exactly at the "{" that opens line 2: that element must still be read
+    path = tmp_path / "u.json"
+    path.write_text('[{"a": 1, "b": 2,\n{"a": 3},\n{"a": 4}]\n', encoding="utf-8")
+    items = list(read_json(path))
+    assert [line for line, _ in items] == [1, 2, 3]
+    assert isinstance(items[0][1], Malformed)
+    assert [rec for _, rec in items[1:]] == [{"a": 3}, {"a": 4}]
+
+
 def test_csv_header_is_line_one_and_a_bad_header_spoils_the_file(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_text("a,a\n1,2\n")

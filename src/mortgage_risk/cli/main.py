@@ -17,6 +17,7 @@ from mortgage_risk.cli.common import (
     progress_bar,
     stage_progress,
 )
+from mortgage_risk.cli.imports import import_app
 from mortgage_risk.cli.monitoring import classify, monitor_app
 from mortgage_risk.cli.origination import assess
 from mortgage_risk.cli.records import borrower_app, property_app
@@ -38,6 +39,7 @@ app.add_typer(model_app, name="model")
 app.add_typer(valuation_app, name="valuation")
 app.add_typer(params_app, name="params")
 app.add_typer(monitor_app, name="monitor")
+app.add_typer(import_app, name="import")
 app.command("valuate")(valuate)
 app.command("assess")(assess)
 app.command("classify")(classify)

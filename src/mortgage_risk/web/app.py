@@ -17,6 +17,7 @@ from mortgage_risk.config import Settings, get_settings
 from mortgage_risk.storage.database import Database
 from mortgage_risk.web import (
     api,
+    api_imports,
     api_models,
     api_origination,
     api_parameters,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_parameters.router)
     app.include_router(api_valuation.router)
     app.include_router(api_origination.router)
+    app.include_router(api_imports.router)
     app.include_router(pages.router)
     app.include_router(pages_origination.router)
     app.include_router(api_warnings.router)

@@ -212,7 +212,11 @@ def _array_elements(text: str, pos: int) -> Iterator[ReadItem]:
 
 
 def _next_object_start(text: str, pos: int) -> int | None:
-    """The next position after ``pos`` where a line starts with ``{`` (after indentation)."""
+    """The first position from ``pos`` on where a line starts with ``{`` (after indentation):
+    ``pos`` itself when it is such a place (an unclosed element followed by the next one)."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    if pos < len(text) and text[pos] == "{" and not text[line_start:pos].strip():
+        return pos
     while True:
         newline = text.find("\n", pos)
         if newline < 0:
