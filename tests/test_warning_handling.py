@@ -278,3 +278,30 @@ def test_restructuring_puts_the_loan_under_observation(book: Database) -> None:
         detail = cls.loan_classification(uow, approver, loan_id)
         assert detail["restructurings"][0]["pre_category"] == "normal"
         assert "RESTRUCTURED_IN_OBSERVATION" in [r["code"] for r in detail["latest"]["reasons"]]
+
+
+def test_the_run_brings_arrears_up_to_date_from_the_repayments(book: Database,
+                                                              tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from mortgage_risk.storage.tables import RepaymentRow
+
+    with book.uow() as uow:
+        loan = uow.session.scalars(select(LoanRow).where(
+            LoanRow.status == "active", LoanRow.days_past_due == 0,
+            LoanRow.five_category == "normal").order_by(LoanRow.id)).first()
+        assert loan is not None
+        missed = uow.session.scalars(select(RepaymentRow).where(
+            RepaymentRow.loan_id == loan.id, RepaymentRow.due_date <= date(2026, 6, 15))
+            .order_by(RepaymentRow.due_date.desc())).first()
+        assert missed is not None
+        missed.amount_paid, missed.paid_date = Decimal(0), None  # as an imported correction
+        loan_id, due, owed = loan.id, missed.due_date, missed.amount_due
+        uow.commit()
+    nightly_run(book, var_dir=tmp_path, as_of=ON)
+    with book.uow() as uow:
+        loan = uow.session.get(LoanRow, loan_id)
+        assert loan is not None
+        assert loan.days_past_due == (ON - due).days > 7
+        assert loan.overdue_amount == owed
+        assert loan.five_category == "special_mention"

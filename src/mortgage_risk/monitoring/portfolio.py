@@ -202,6 +202,24 @@ def dpd_at(repayments: pd.DataFrame, when: date) -> pd.Series:
     return out.astype(np.int64)
 
 
+def arrears_at(repayments: pd.DataFrame, when: date) -> pd.DataFrame:
+    """Per loan in the history at ``when``: ``days_past_due`` (as :func:`dpd_at`) and
+    ``overdue_amount``, the unpaid part of every instalment due by then (paid by then)."""
+    ts = pd.Timestamp(when)
+    due = pd.to_datetime(repayments["due_date"]).astype("datetime64[ns]")
+    paid_on = pd.to_datetime(repayments["paid_date"]).astype("datetime64[ns]")
+    owed = repayments["amount_due"].astype(float).to_numpy()
+    paid = np.where((paid_on <= ts).to_numpy(), repayments["amount_paid"].astype(float), 0.0)
+    short = np.where((due <= ts).to_numpy(), np.maximum(owed - paid, 0.0), 0.0)
+    short[short <= EPS] = 0.0
+    overdue = pd.Series(short, index=repayments["loan_id"].to_numpy()).groupby(level=0).sum()
+    dpd = dpd_at(repayments, when)
+    out = pd.DataFrame({"days_past_due": dpd,
+                        "overdue_amount": overdue.reindex(dpd.index, fill_value=0.0).round(2)})
+    out.index.name = "loan_id"
+    return out
+
+
 def vintage_curves(loans: pd.DataFrame, repayments: pd.DataFrame, *, as_of: date,
                    policy: MonitoringPolicy, metric: str = "default") -> pd.DataFrame:
     """Cumulative bad rate by origination year and months on book.

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from mortgage_risk.domain import Role
 from mortgage_risk.monitoring.classification import OUTPUT_COLUMNS, classify, reason_text
 from mortgage_risk.monitoring.policy import MonitoringPolicy, rank
+from mortgage_risk.monitoring.portfolio import arrears_at
 from mortgage_risk.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mortgage_risk.services.monitoring_schemas import (
     ManualClassIn,
@@ -64,8 +65,21 @@ def _classify(uow: UnitOfWork, loans: pd.DataFrame, repayments: pd.DataFrame, as
 
 def classify_book(uow: UnitOfWork, *, as_of: date, loans: pd.DataFrame,
                   repayments: pd.DataFrame, actor: str) -> dict[str, Any]:
-    """Classify every loan as of ``as_of``, store the day's classes (replacing an earlier run
-    of that day) and write each loan's current class; returns counts by class."""
+    """Bring every active loan's days past due and overdue amount up to ``as_of`` from its
+    repayment records (imported repayments count from the next run), classify every loan,
+    store the day's classes (replacing an earlier run of that day) and write each loan's
+    current class; returns counts by class."""
+    arrears = arrears_at(repayments, as_of)
+    loans = loans.copy()
+    ids = loans["id"] if "id" in loans.columns else loans["loan_id"]
+    active = (loans["status"] == "active").to_numpy()
+    fresh = arrears.reindex(ids.to_numpy(), fill_value=0)
+    loans.loc[active, "days_past_due"] = fresh["days_past_due"].to_numpy()[active]
+    loans.loc[active, "overdue_amount"] = fresh["overdue_amount"].to_numpy()[active]
+    refreshed = uow.classes.set_arrears(
+        pd.DataFrame({"loan_id": ids.to_numpy()[active],
+                      "days_past_due": fresh["days_past_due"].to_numpy()[active],
+                      "overdue_amount": fresh["overdue_amount"].to_numpy()[active]}), as_of)
     result = _classify(uow, loans, repayments, as_of)
     stored = uow.classes.replace_day(as_of, result[[c for c in OUTPUT_COLUMNS
                                                     if c not in ("changed",
@@ -73,7 +87,7 @@ def classify_book(uow: UnitOfWork, *, as_of: date, loans: pd.DataFrame,
                                                    + ["policy_version"]])
     changed_on_loans = uow.classes.set_loan_categories(result)
     counts = result["category"].value_counts()
-    summary = {"as_of": as_of.isoformat(), "stored": stored,
+    summary = {"as_of": as_of.isoformat(), "stored": stored, "arrears_refreshed": refreshed,
                "changed": int(result["changed"].sum()), "loans_updated": changed_on_loans,
                "counts": {c: int(counts.get(c, 0)) for c in
                           ("normal", "special_mention", "substandard", "doubtful", "loss")},

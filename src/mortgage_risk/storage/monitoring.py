@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -197,6 +198,24 @@ class ClassificationRepository:
         changes = [{"id": int(i), "five_category": c}
                    for i, c in zip(categories["loan_id"], categories["category"], strict=True)
                    if current.get(int(i)) != c]
+        if changes:
+            self._s.execute(update(LoanRow), changes)
+        return len(changes)
+
+    def set_arrears(self, arrears: pd.DataFrame, as_of: date) -> int:
+        """Write ``days_past_due`` and ``overdue_amount`` (``loan_id`` rows) onto active loans
+        whose stored state is not newer than ``as_of``; returns how many changed."""
+        current = {int(i): (d, o) for i, d, o in self._s.execute(
+            select(LoanRow.id, LoanRow.days_past_due, LoanRow.overdue_amount).where(
+                LoanRow.status == "active", LoanRow.as_of <= as_of))}
+        changes = []
+        for loan_id, dpd, amount in zip(arrears["loan_id"], arrears["days_past_due"],
+                                        arrears["overdue_amount"], strict=True):
+            stored = current.get(int(loan_id))
+            value = Decimal(str(amount)).quantize(Decimal("0.01"))
+            if stored is not None and (stored[0] != int(dpd) or stored[1] != value):
+                changes.append({"id": int(loan_id), "days_past_due": int(dpd),
+                                "overdue_amount": value, "as_of": as_of})
         if changes:
             self._s.execute(update(LoanRow), changes)
         return len(changes)
