@@ -3,6 +3,7 @@ driven through the browser routes as the users who do each step."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from mortgage_risk.config import Settings
@@ -220,10 +222,21 @@ def test_whole_path_through_the_pages_ends_disbursed(app: FastAPI, db: Database,
         level, recommendation = assessed.authority_level, assessed.recommendation
         valuation_id = assessed.valuation_id
         assert assessed.versions["scorecard"] in file
+        versions = dict(assessed.versions)
     assert f'href="/api/v1/valuations/{valuation_id}/report.html"' in file
     # the valuation report behind the link opens with the same login
     report = officer.get(f"/api/v1/valuations/{valuation_id}/report.html")
     assert report.status_code == 200
+    # the assessment report: Chinese, stamped with every version the engines used
+    assert f'href="/api/v1/applications/{app_id}/assessment-report.html"' in file
+    html = officer.get(f"/api/v1/applications/{app_id}/assessment-report.html").text
+    assert "房地产抵押贷款评估报告" in html and "风险识别" in html
+    for version in versions.values():
+        assert str(version) in html
+    pdf = officer.get(f"/api/v1/applications/{app_id}/assessment-report.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "房地产抵押贷款评估报告" in text and versions["credit_policy"] in text
 
     officer.post("/logout", {})
     reviewer = Browser(app, "reviewer1")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from mortgage_risk.services import assessment, assessment_document, origination
+from mortgage_risk.services import assessment, assessment_document, origination, reports
 from mortgage_risk.services.schemas import (
     ApplicationIn,
     ContractIn,
@@ -148,3 +151,20 @@ def disbursement(
 def preview(document: dict[str, Any], user: CurrentUserDep) -> dict[str, Any]:
     """Assess an application document without storing anything (`mortgage-risk assess`)."""
     return assessment_document.assess_document(document)
+
+
+@router.get("/applications/{application_id}/assessment-report.html",
+            response_class=HTMLResponse)
+def assessment_report_html(application_id: int, uow: UowDep, user: CurrentUserDep
+                           ) -> HTMLResponse:
+    """The loan assessment report (Chinese), stamped with the versions used."""
+    return HTMLResponse(reports.assessment_html(uow, user, application_id))
+
+
+@router.get("/applications/{application_id}/assessment-report.pdf", response_class=Response)
+def assessment_report_pdf(application_id: int, uow: UowDep, user: CurrentUserDep) -> Response:
+    html = reports.assessment_html(uow, user, application_id)
+    with tempfile.TemporaryDirectory() as work:
+        data = reports.write_report(html, Path(work) / "report.pdf").read_bytes()
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="assessment-{application_id}.pdf"'})
