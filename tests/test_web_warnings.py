@@ -89,6 +89,7 @@ def test_board_lists_the_branch_warnings_most_urgent_first(app: FastAPI) -> None
     page = officer.client.get("/warnings")
     assert page.status_code == 200
     assert "风险预警" in page.text and "核实期限" in page.text
+    assert 'id="warnings-chart-data"' in page.text and "/static/warnings.js" in page.text
     api = officer.client.get("/api/v1/warnings", params={"limit": 500}).json()
     ranks = [i["level_rank"] for i in api["items"]]
     assert ranks == sorted(ranks, reverse=True) and api["total"] == len(api["items"]) > 0

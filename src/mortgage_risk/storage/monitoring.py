@@ -131,6 +131,18 @@ class WarningRepository:
         ).limit(limit).offset(offset)).all()
         return int(total or 0), list(rows)
 
+    def by_branch_and_level(self, *, branch_id: int | None) -> list[tuple[str, str, str, int]]:
+        """Live cases per branch and level: (branch name zh, name en, level, count)."""
+        stmt = (select(BranchRow.name_zh, BranchRow.name_en, WarningCaseRow.level, func.count())
+                .join(BranchRow, BranchRow.id == WarningCaseRow.branch_id)
+                .where(WarningCaseRow.status != CLOSED)
+                .group_by(BranchRow.id, BranchRow.name_zh, BranchRow.name_en,
+                          WarningCaseRow.level)
+                .order_by(BranchRow.id))
+        if branch_id is not None:
+            stmt = stmt.where(WarningCaseRow.branch_id == branch_id)
+        return [(zh, en, level, int(n)) for zh, en, level, n in self._s.execute(stmt)]
+
     def counts(self, *, branch_id: int | None, today: date) -> dict[str, Any]:
         """Live cases by status and level, and how many are past their deadline."""
         base = WarningCaseRow.status != CLOSED

@@ -94,11 +94,33 @@ def warnings_page(request: Request, uow: UowDep, user: CurrentUserDep, locale: L
         _flash(request, f"{exc.field}: {exc.reason}")
     pages = max(1, -(-board["total"] // PAGE_SIZE))
     return render(request, "warnings.html", {
+        "chart": _branch_chart(uow, user, locale, labels(_)["level"],
+                               _("Open warnings by branch and level")),
         "user": user, "board": board, "labels": labels(_), "levels": LEVELS,
         "statuses": [s.value for s in CaseStatus], "f": {
             "level": level, "status": status, "mine": mine, "overdue": overdue},
         "page": page, "pages": pages, "flash": _pop_flash(request),
     }, locale)
+
+
+def _branch_chart(uow: UnitOfWork, user: CurrentUser, locale: str, level_labels: dict[str, str],
+                  title: str) -> dict[str, Any]:
+    """Stacked bars: live cases per branch, one trace per level (red on top)."""
+    rows = uow.warnings.by_branch_and_level(branch_id=user.branch_scope())
+    branches: list[str] = []
+    for zh, en, _lv, _n in rows:
+        name = zh if locale.startswith("zh") else en
+        if name not in branches:
+            branches.append(name)
+    colours = {"blue": "#1565c0", "yellow": "#f9a825", "orange": "#ef6c00", "red": "#c62828"}
+    traces = []
+    for level in LEVELS:
+        counts = {(zh if locale.startswith("zh") else en): n
+                  for zh, en, lv, n in rows if lv == level}
+        traces.append({"type": "bar", "name": level_labels[level], "x": branches,
+                       "y": [counts.get(b, 0) for b in branches],
+                       "marker": {"color": colours[level]}})
+    return {"title": title, "traces": traces}
 
 
 # --------------------------------------------------------------------------- a warning
