@@ -168,3 +168,28 @@ def test_review_and_upgrade_through_the_classification_pages(app: FastAPI) -> No
     assert [(m["direction"], m["status"]) for m in history["manual"]] == [
         ("upgrade", "rejected"), ("downgrade", "effective")]
     assert history["category"] == "loss"
+
+
+def test_my_tasks_follow_the_handling(app: FastAPI) -> None:
+    officer, reviewer = Browser(app, "officer1"), Browser(app, "reviewer1")
+    case = _red_case_of_branch(app, 1)
+    tasks = officer.client.get("/api/v1/me/tasks").json()["sections"]
+    assert case.id in [t["detail"]["warning_id"] for t in tasks["verify"]]
+    dues = [t["due"] for t in tasks["verify"]]
+    dated = [d for d in dues if d]  # earliest first, blue (no deadline) last
+    assert dues == sorted(dated) + [None] * (len(dues) - len(dated))
+    officer.post(f"/warnings/{case.id}/verify", {"outcome": "confirmed", "method": "phone",
+                                                 "level": "orange", "evidence": "通话记录"})
+    officer.post(f"/warnings/{case.id}/measure", {"code": "collection_plan"})
+    tasks = officer.client.get("/api/v1/me/tasks").json()["sections"]
+    assert case.id not in [t["detail"]["warning_id"] for t in tasks["verify"]]
+    assert [t["subject"] for t in tasks["measures"]] == ["collection_plan"]
+    measure = tasks["measures"][0]["detail"]["measure_id"]
+    officer.post(f"/warning-measures/{measure}/done", {"warning_id": str(case.id),
+                                                       "note": "已制定"})
+    officer.post(f"/warnings/{case.id}/close-request", {"note": "已还清逾期"})
+    closing = reviewer.client.get("/api/v1/me/tasks").json()["sections"]["close"]
+    assert [t["detail"]["warning_id"] for t in closing] == [case.id]
+    assert reviewer.client.get("/api/v1/me/tasks").json()["sections"]["reviews"]
+    page = reviewer.client.get("/tasks")
+    assert page.status_code == 200 and "待审批解除的预警" in page.text

@@ -70,6 +70,14 @@ class WarningRepository:
         return list(self._s.scalars(select(WarningMeasureRow).where(
             WarningMeasureRow.warning_id == case_id).order_by(WarningMeasureRow.id)))
 
+    def open_measures_of(self, user_id: int) -> list[tuple[WarningMeasureRow, WarningCaseRow]]:
+        """Measures not yet done on the warnings assigned to ``user_id``, earliest due first."""
+        return [(m, c) for m, c in self._s.execute(
+            select(WarningMeasureRow, WarningCaseRow)
+            .join(WarningCaseRow, WarningCaseRow.id == WarningMeasureRow.warning_id)
+            .where(WarningCaseRow.assigned_to == user_id, WarningMeasureRow.done_on.is_(None))
+            .order_by(WarningMeasureRow.due_on)).all()]
+
     def measure(self, measure_id: int) -> WarningMeasureRow | None:
         return self._s.get(WarningMeasureRow, measure_id)
 

@@ -540,6 +540,13 @@ class OriginationRepository:
             or 0
         )
 
+    def of_officer(self, officer_id: int, statuses: tuple[str, ...], limit: int = 200
+                   ) -> list[ApplicationRow]:
+        """The officer's own applications in ``statuses``, oldest first (work order)."""
+        return list(self._s.scalars(select(ApplicationRow).where(
+            ApplicationRow.officer_id == officer_id, ApplicationRow.status.in_(statuses))
+            .order_by(ApplicationRow.id).limit(limit)))
+
     def queue(
         self, statuses: tuple[str, ...], branch_id: int | None, limit: int = 200
     ) -> list[ApplicationRow]:

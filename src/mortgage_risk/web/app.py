@@ -28,6 +28,7 @@ from mortgage_risk.web import (
     pages,
     pages_monitoring,
     pages_origination,
+    pages_tasks,
     pages_warnings,
 )
 from mortgage_risk.web.jobs import JobRunner
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(pages_warnings.router)
     app.include_router(pages_monitoring.router)
     app.include_router(pages_monitoring.api)
+    app.include_router(pages_tasks.router)
+    app.include_router(pages_tasks.api)
     app.include_router(pages.docs_router)
 
     plotly_js = plotly_js_path()
