@@ -136,8 +136,11 @@ def test_new_parameter_version_is_used_after_activation(book: Database) -> None:
     with book.uow() as uow:
         assert parameters.create_draft(uow, risk, kind="valuation", content=content,
                                        notes="county benchmark prices 2026").status == "draft"
-    with book.uow() as uow:
+    with book.uow() as uow, pytest.raises(PermissionDenied, match="maker-checker"):
         parameters.activate(uow, risk, kind="valuation", version="valuation-params-2026.2")
+    with book.uow() as uow:
+        parameters.activate(uow, _user(book, "modeller"), kind="valuation",
+                            version="valuation-params-2026.2")
     with book.uow() as uow:
         statuses = {v.version: v.status for v in parameters.list_sets(uow, "valuation")}
     assert statuses == {"valuation-params-2026.1": "retired",

@@ -189,5 +189,9 @@ def install_demo_parameters(uow: UnitOfWork) -> str | None:
         content["reconciliation"].get("_source", "") + "; G县 union: flats by market comparison")
     parameters.create_draft(uow, user, kind="valuation", content=content,
                             notes="G县联社：县城商品住宅以比较法为主")
-    parameters.activate(uow, user, kind="valuation", version=COUNTY_VALUATION_VERSION)
+    checker_row = uow.users.by_username("modeller")
+    checker = load_user(uow, checker_row.id) if checker_row else None
+    if checker is None:
+        raise Conflict("the demo users are missing; load the demo book first", field="seed")
+    parameters.activate(uow, checker, kind="valuation", version=COUNTY_VALUATION_VERSION)
     return COUNTY_VALUATION_VERSION

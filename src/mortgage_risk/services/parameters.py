@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mortgage_risk.domain import DomainError, Role
-from mortgage_risk.services.errors import Conflict, InvalidInput, NotFound
+from mortgage_risk.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mortgage_risk.services.users import CurrentUser, require_role
 from mortgage_risk.storage.tables import ParameterSetRow
 from mortgage_risk.storage.uow import UnitOfWork
@@ -126,11 +126,15 @@ def create_draft(uow: UnitOfWork, user: CurrentUser, *, kind: str, content: dict
 
 def activate(uow: UnitOfWork, user: CurrentUser, *, kind: str, version: str
              ) -> ParameterSetView:
-    """Make a draft the kind's active set; the previously active set is retired."""
+    """Make a draft the kind's active set; the previously active set is retired. Maker-checker:
+    whoever entered the draft may not activate it."""
     require_role(user, *EDITORS)
     row = uow.parameters.get(kind, version)
     if row is None:
         raise NotFound(f"no {kind} parameters {version!r}", field="version")
+    if row.created_by == user.username:
+        raise PermissionDenied(f"you entered {kind} parameters {version!r}; another person "
+                               "must activate them (maker-checker)")
     if row.status != "draft":
         raise Conflict(f"{kind} parameters {version!r} are {row.status}, not a draft",
                        field="version")
