@@ -192,3 +192,32 @@ def active_typed(uow: UnitOfWork, kind: str) -> Any:
     if key not in _TYPED:
         _TYPED[key] = _kind(kind).validate(content)
     return _TYPED[key]
+
+
+def changed_paths(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """Every leaf that differs between two parameter sets: ``path``, ``old``, ``new``
+    (``_source`` notes and the version itself left out)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[dict[str, Any]] = []
+        for key in sorted(set(old) | set(new), key=str):
+            if key == "_source" or (not path and key == "version"):
+                continue
+            sub = f"{path}.{key}" if path else str(key)
+            out += changed_paths(old.get(key), new.get(key), sub)
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        out = []
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            out += changed_paths(a, b, f"{path}[{i}]")
+        return out
+    return [] if old == new else [{"path": path, "old": old, "new": new}]
+
+
+def compare_with_active(uow: UnitOfWork, kind: str, version: str) -> dict[str, Any]:
+    """A stored set next to the kind's active one: what changed, leaf by leaf."""
+    content = get_set(uow, kind, version)
+    active = uow.parameters.active(kind)
+    changes = [] if active is None or active.version == version else changed_paths(
+        active.content, content)
+    return {"kind": kind, "version": version,
+            "active_version": active.version if active else None, "changes": changes}
