@@ -27,6 +27,7 @@ from mortgage_risk.web import (
     i18n,
     pages,
     pages_config,
+    pages_imports,
     pages_monitoring,
     pages_origination,
     pages_tasks,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(pages_tasks.router)
     app.include_router(pages_tasks.api)
     app.include_router(pages_config.router)
+    app.include_router(pages_imports.router)
     app.include_router(pages.docs_router)
 
     plotly_js = plotly_js_path()

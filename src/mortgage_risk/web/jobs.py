@@ -73,7 +73,9 @@ class JobRunner:
             job.stage, job.done, job.total = stage, done, total
 
         try:
-            job.result = fn(progress)
+            result = fn(progress)
+            link = result.pop("link", None)  # a job may point at what it made
+            job.result, job.link = result, link or job.link
             job.status = "done"
         except Exception as exc:  # noqa: BLE001 - the job page shows why it failed
             field_name = getattr(exc, "field", None)
