@@ -495,3 +495,23 @@ def test_the_list_filters_by_status(app: FastAPI, db: Database, book: Book) -> N
     reviewer = Browser(app, "reviewer1")
     assert link not in reviewer.get("/applications").text  # the review queue: assessed only
     assert link in reviewer.get("/applications?status=all").text
+
+
+def test_the_list_pages_sorts_and_searches_on_the_server(app: FastAPI, db: Database,
+                                                        book: Book) -> None:
+    officer = Browser(app, "officer1")
+    first = _create(officer, book.property_id)  # ¥300,000
+    answer = _new_application(officer, book.other_property_id, amount="200000")
+    assert answer.status_code == 303
+    second = int(answer.headers["location"].rsplit("/", 1)[1])
+    with db.uow() as uow:
+        numbers = {r.id: r.application_no for r in uow.session.scalars(select(ApplicationRow))}
+    ascending = officer.get("/applications?status=all&sort=amount&dir=asc").text
+    assert 'aria-sort="ascending"' in ascending
+    assert ascending.index(numbers[second]) < ascending.index(numbers[first])
+    descending = officer.get("/applications?status=all&sort=amount&dir=desc").text
+    assert descending.index(numbers[first]) < descending.index(numbers[second])
+    found = officer.get(f"/applications?status=all&q={numbers[second]}").text
+    assert numbers[second] in found and numbers[first] not in found
+    none = officer.get("/applications?status=all&q=nobody-matches").text
+    assert numbers[first] not in none and numbers[second] not in none

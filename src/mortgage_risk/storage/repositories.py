@@ -547,6 +547,29 @@ class OriginationRepository:
             ApplicationRow.officer_id == officer_id, ApplicationRow.status.in_(statuses))
             .order_by(ApplicationRow.id).limit(limit)))
 
+    SORTS: dict[str, Any] = {"no": ApplicationRow.application_no, "amount": ApplicationRow.amount,
+             "submitted_on": ApplicationRow.submitted_on, "status": ApplicationRow.status,
+             "id": ApplicationRow.id}
+
+    def page(self, statuses: tuple[str, ...], branch_id: int | None, *, search: str = "",
+             sort: str = "id", descending: bool = True, limit: int = 50, offset: int = 0
+             ) -> tuple[int, list[ApplicationRow]]:
+        """One page of applications with the total: filtered by status, branch and a search
+        on the application number or the borrower's name, sorted on the server."""
+        stmt = select(ApplicationRow).where(ApplicationRow.status.in_(statuses))
+        if branch_id is not None:
+            stmt = stmt.where(ApplicationRow.branch_id == branch_id)
+        if search:
+            like = f"%{search}%"
+            stmt = stmt.join(BorrowerRow, BorrowerRow.id == ApplicationRow.borrower_id).where(
+                ApplicationRow.application_no.like(like) | BorrowerRow.name.like(like))
+        total = self._s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        column = self.SORTS.get(sort, ApplicationRow.id)
+        first = column.desc() if descending else column.asc()
+        rows = list(self._s.scalars(stmt.order_by(first, ApplicationRow.id.desc())
+                                    .limit(limit).offset(offset)))
+        return int(total), rows
+
     def queue(
         self, statuses: tuple[str, ...], branch_id: int | None, limit: int = 200
     ) -> list[ApplicationRow]:

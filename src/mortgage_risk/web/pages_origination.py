@@ -229,9 +229,14 @@ def _can(user: CurrentUser, step: str) -> bool:
     return user.role in STEP_ROLES.get(step, frozenset())
 
 
+APPLICATIONS_PAGE = 50
+APPLICATION_SORTS = ("no", "amount", "submitted_on", "status")
+
+
 @router.get("/applications", response_class=HTMLResponse)
 def applications_page(request: Request, uow: UowDep, user: CurrentUserDep, locale: Locale,
-                      translations: TranslationsDep, status: str = "") -> Response:
+                      translations: TranslationsDep, status: str = "", q: str = "",
+                      sort: str = "", dir: str = "desc", page: int = 1) -> Response:
     _ = translations.gettext
     queue = ROLE_QUEUE.get(user.role)
     if status in ALL_STATUSES:
@@ -240,7 +245,13 @@ def applications_page(request: Request, uow: UowDep, user: CurrentUserDep, local
         status, statuses = "all", ALL_STATUSES
     else:
         status, statuses = "queue", queue
-    rows = uow.origination.queue(statuses, user.branch_scope())
+    sort = sort if sort in APPLICATION_SORTS else ""
+    descending = dir != "asc"
+    page = max(page, 1)
+    search = q.strip()[:64]
+    total, rows = uow.origination.page(
+        statuses, user.branch_scope(), search=search, sort=sort or "id",
+        descending=descending, limit=APPLICATIONS_PAGE, offset=(page - 1) * APPLICATIONS_PAGE)
     branches = {b.id: (b.name_zh if is_chinese(locale) else b.name_en)
                 for b in uow.branches.all()}
     names: dict[int, str] = {}
@@ -264,6 +275,8 @@ def applications_page(request: Request, uow: UowDep, user: CurrentUserDep, local
         "statuses": [(s.value, s.label(locale)) for s in ApplicationStatus],
         "queue_labels": [ApplicationStatus(s).label(locale) for s in (queue or ())],
         "can_create": user.role is Role.LOAN_OFFICER, "flash": _pop_flash(request),
+        "total": total, "page": page, "pages": max(1, -(-total // APPLICATIONS_PAGE)),
+        "q": search, "sort": sort, "dir": "desc" if descending else "asc",
     }, locale)
 
 
