@@ -501,7 +501,8 @@ def test_the_list_pages_sorts_and_searches_on_the_server(app: FastAPI, db: Datab
                                                         book: Book) -> None:
     officer = Browser(app, "officer1")
     first = _create(officer, book.property_id)  # ¥300,000
-    answer = _new_application(officer, book.other_property_id, amount="200000")
+    answer = _new_application(officer, book.other_property_id, amount="200000",
+                              borrower_resident_id=OTHER_BORROWER_ID)
     assert answer.status_code == 303
     second = int(answer.headers["location"].rsplit("/", 1)[1])
     with db.uow() as uow:
