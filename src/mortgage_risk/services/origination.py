@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from mortgage_risk.control.enums import AuthorityLevel
+from mortgage_risk.control.authority import is_override
+from mortgage_risk.control.enums import AuthorityLevel, Recommendation
 from mortgage_risk.domain import ApplicationStatus, DomainError, Loan, Money, RepaymentMethod, Role
 from mortgage_risk.domain.origination import Step, next_status, steps_from
 from mortgage_risk.domain.schedule import add_months, build_schedule
@@ -228,8 +229,13 @@ def decide(
     reviewers = {e.actor for e in uow.origination.events(row.id) if e.step == Step.REVIEW.value}
     if user.username in reviewers:
         raise PermissionDenied("you reviewed this application; another person must decide it")
-    recommended_yes = assessment.recommendation in ("approve", "approve_with_conditions")
-    override = (body.decision == "approve") != recommended_yes
+    recommendation = Recommendation(assessment.recommendation)
+    # a human approval carries the conditions the engines asked for (they go on the contract)
+    final = (Recommendation.DECLINE if body.decision == "decline"
+             else Recommendation.APPROVE_WITH_CONDITIONS
+             if recommendation is Recommendation.APPROVE_WITH_CONDITIONS
+             else Recommendation.APPROVE)
+    override = is_override(recommendation, final)
     routed = _level(assessment.authority_level)
     required = routed.next_up() if override else routed
     if override and not body.reasons.strip():
