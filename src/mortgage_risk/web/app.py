@@ -21,6 +21,7 @@ from mortgage_risk.web import (
     api_models,
     api_origination,
     api_parameters,
+    api_risk,
     api_valuation,
     api_warnings,
     errors,
@@ -30,6 +31,7 @@ from mortgage_risk.web import (
     pages_imports,
     pages_monitoring,
     pages_origination,
+    pages_risk,
     pages_tasks,
     pages_warnings,
 )
@@ -107,6 +109,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(pages_tasks.api)
     app.include_router(pages_config.router)
     app.include_router(pages_imports.router)
+    app.include_router(api_risk.router)
+    app.include_router(pages_risk.router)
     app.include_router(pages.docs_router)
 
     plotly_js = plotly_js_path()
