@@ -200,3 +200,22 @@ def test_openapi_lists_the_risk_operations(app_for: Any) -> None:
     for path in ("/api/v1/risk/summary", "/api/v1/risk/provisions", "/api/v1/risk/migration",
                  "/api/v1/risk/vintages", "/api/v1/risk/roll-rates", "/api/v1/risk/stress"):
         assert path in paths, path
+
+
+def test_monthly_risk_report_html_and_pdf(app_for: Any) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    risk = app_for("risk")
+    html = risk.get("/api/v1/risk/report.html")
+    assert html.status_code == 200
+    summary = risk.get("/api/v1/risk/summary").json()
+    for words in ("贷款组合风险月报", "监管指标", "分类迁徙", "压力测试", "<svg",
+                  summary["versions"]["monitoring_policy"]):
+        assert words in html.text, words
+    pdf = risk.get("/api/v1/risk/report.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "监管指标" in text and "不良贷款率" in text
+    assert app_for("officer1").get("/api/v1/risk/report.html").status_code == 403

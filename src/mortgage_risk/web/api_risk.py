@@ -7,14 +7,17 @@ and administrators see the whole union; loan officers and reviewers see their br
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from mortgage_risk.services import portfolio_risk
+from mortgage_risk.services import portfolio_report, portfolio_risk, reports
 from mortgage_risk.services.portfolio_risk import StressIn
 from mortgage_risk.web.deps import CurrentUserDep, UowDep
 
@@ -302,3 +305,20 @@ def stress(body: StressIn, uow: UowDep, user: CurrentUserDep) -> StressOut:
     scenarios = portfolio_risk.stress_scenarios(body)
     return StressOut.model_validate(
         portfolio_risk.stress_test(uow, user, scenarios, as_of=body.as_of))
+
+
+@router.get("/report.html", response_class=HTMLResponse)
+def monthly_report_html(uow: UowDep, user: CurrentUserDep, as_of: date | None = None
+                        ) -> HTMLResponse:
+    """The monthly portfolio risk report for the risk committee (Chinese, charts inline)."""
+    return HTMLResponse(portfolio_report.monthly_report_html(uow, user, as_of=as_of))
+
+
+@router.get("/report.pdf", response_class=Response)
+def monthly_report_pdf(uow: UowDep, user: CurrentUserDep, as_of: date | None = None
+                       ) -> Response:
+    html = portfolio_report.monthly_report_html(uow, user, as_of=as_of)
+    with tempfile.TemporaryDirectory() as work:
+        data = reports.write_report(html, Path(work) / "report.pdf").read_bytes()
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": 'inline; filename="portfolio-risk-report.pdf"'})
