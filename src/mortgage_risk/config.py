@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     session_max_age_seconds: int = 8 * 3600
+    #: A login session ends after this long without a request (pages return to the login).
+    session_idle_timeout_seconds: int = 30 * 60
     #: The 70-city house price series that stands in for the county (a nearby city).
     price_index_city: str = "桂林"
     price_index_house_type: str = "二手房"

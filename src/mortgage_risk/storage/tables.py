@@ -600,3 +600,146 @@ class RestructuringRow(Base):
     difficulty_resolved: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class ApiTokenRow(Base):
+    """An API token for an integration (the core banking system): only the SHA-256 of the
+    secret is kept; ``prefix`` (its first 8 characters) lets a user tell tokens apart."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --------------------------------------------------------------------------- supervision
+
+
+class SupervisionRunRow(Base):
+    """A run of the compliance checks over every loan file, with the check set's version."""
+
+    __tablename__ = "supervision_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, index=True)
+    checkset_version: Mapped[str] = mapped_column(String(64))
+    files_checked: Mapped[int] = mapped_column(Integer)
+    findings_opened: Mapped[int] = mapped_column(Integer)
+    findings_seen: Mapped[int] = mapped_column(Integer)
+    chain_intact: Mapped[bool] = mapped_column(Boolean)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    run_by: Mapped[str] = mapped_column(String(64))
+    run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FindingRow(Base):
+    """A supervision finding: the failed check, the file, who answers for it, the deadline to
+    rectify, and its state (open → rectifying → rectified → closed by a supervisor)."""
+
+    __tablename__ = "supervision_findings"
+    __table_args__ = (Index("ix_supervision_findings_status_deadline", "status", "deadline"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_runs.id"), index=True)
+    check_id: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(12))
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    file_key: Mapped[str] = mapped_column(String(64), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    responsible: Mapped[str] = mapped_column(String(64), index=True)
+    responsible_role: Mapped[str] = mapped_column(String(32))
+    opened_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    checkset_version: Mapped[str] = mapped_column(String(64))
+    evidence: Mapped[list[Any] | None] = mapped_column(JSON)
+    rectified_on: Mapped[date | None] = mapped_column(Date)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class FindingActionRow(Base):
+    """One step in following up a finding: who, when, what."""
+
+    __tablename__ = "supervision_finding_actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("supervision_findings.id"), index=True)
+    action: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SupervisionSampleRow(Base):
+    """Loan files drawn for manual review: the method, the seed and why each was picked."""
+
+    __tablename__ = "supervision_samples"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    method: Mapped[str] = mapped_column(String(12))  # random | risk
+    seed: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    items: Mapped[list[Any]] = mapped_column(JSON)
+    checkset_version: Mapped[str] = mapped_column(String(64))
+    drawn_by: Mapped[str] = mapped_column(String(64))
+    drawn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --------------------------------------------------------------------------- training
+
+
+class ExerciseSetRow(Base):
+    """A trainer's exercise set: cases from a reproducible case library, a topic, a pass mark."""
+
+    __tablename__ = "training_sets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    topic: Mapped[str] = mapped_column(String(32), index=True)
+    library_seed: Mapped[int] = mapped_column(Integer)
+    library_size: Mapped[int] = mapped_column(Integer)
+    case_ids: Mapped[list[str]] = mapped_column(JSON)
+    pass_mark: Mapped[float | None] = mapped_column(Numeric(5, 4, asdecimal=False))
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
+    config_version: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AttemptRow(Base):
+    """A staff member's attempt at a set: the answers, each grade and the score."""
+
+    __tablename__ = "training_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("training_sets.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    grades: Mapped[list[Any]] = mapped_column(JSON)
+    score: Mapped[float] = mapped_column(Numeric(6, 4, asdecimal=False))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    versions: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CertificationRow(Base):
+    """A certification by topic, granted by a passed attempt, valid until ``expires_on``."""
+
+    __tablename__ = "certifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    granted_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("training_attempts.id"))
+    config_version: Mapped[str] = mapped_column(String(64))

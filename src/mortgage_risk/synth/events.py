@@ -109,9 +109,11 @@ def _event_records(
         + pd.to_timedelta(rng.integers(1, 11, k), unit="D")
         + pd.to_timedelta(rng.integers(8 * 3600, 20 * 3600, k), unit="s")
     ).dt.tz_localize("Asia/Shanghai")
+    ids = offset + 1 + np.arange(k)
+    missing = np.full(k, None, dtype=object)
     return pd.DataFrame(
         {
-            "id": offset + 1 + np.arange(k),
+            "id": ids,
             "borrower_id": nullable_int(borrower_id[i], ~name_only),
             "event_type": frame["event_type"].to_numpy(dtype=object),
             "event_date": pd.to_datetime(frame["event_date"]).astype("datetime64[ns]"),
@@ -121,5 +123,12 @@ def _event_records(
             "match_confidence": np.where(name_only, "name_only", "resident_id").astype(object),
             "detail": np.asarray(detail, dtype=object),
             "received_at": received.to_numpy(),
+            # the feed's own record key (re-imports add nothing); the rest only for imports
+            "source_record_id": np.asarray([f"SYN-{x}" for x in ids], dtype=object),
+            "sub_type": pd.array(missing, dtype="string"),
+            "loan_id": pd.array([None] * k, dtype="Int64"),
+            "level_cap": pd.array(np.where(name_only, "blue", None), dtype="string"),
+            "payload": pd.array(missing, dtype="string"),
+            "import_batch_id": pd.array([None] * k, dtype="Int64"),
         }
     )

@@ -17,22 +17,26 @@ from mortgage_risk.config import Settings, get_settings
 from mortgage_risk.storage.database import Database
 from mortgage_risk.web import (
     api,
+    api_admin,
     api_imports,
     api_models,
     api_origination,
     api_parameters,
     api_risk,
+    api_training,
     api_valuation,
     api_warnings,
     errors,
     i18n,
     pages,
+    pages_admin,
     pages_config,
     pages_imports,
     pages_monitoring,
     pages_origination,
     pages_risk,
     pages_tasks,
+    pages_training,
     pages_warnings,
 )
 from mortgage_risk.web.jobs import JobRunner
@@ -111,6 +115,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(pages_imports.router)
     app.include_router(api_risk.router)
     app.include_router(pages_risk.router)
+    app.include_router(api_admin.router)
+    app.include_router(pages_admin.router)
+    app.include_router(api_training.router)
+    app.include_router(pages_training.router)
     app.include_router(pages.docs_router)
 
     plotly_js = plotly_js_path()

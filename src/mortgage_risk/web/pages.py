@@ -19,7 +19,14 @@ from mortgage_risk.web.deps import (
 )
 from mortgage_risk.web.i18n import SHORT_CODES, is_chinese
 from mortgage_risk.web.security import check_csrf
-from mortgage_risk.web.session import end_session, start_session
+from mortgage_risk.web.session import (
+    after_login,
+    end_session,
+    has_kept_form,
+    pop_expired,
+    safe_next,
+    start_session,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,32 +60,35 @@ def switch_language(code: str, request: Request) -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, locale: Locale) -> Response:
-    return render(request, "login.html", {"error": None, "username": ""}, locale)
+def login_form(request: Request, locale: Locale, next: str = "") -> Response:
+    return render(request, "login.html", {"error": None, "username": "",
+                                          "next": safe_next(next) or "",
+                                          "expired": pop_expired(request),
+                                          "kept_form": has_kept_form(request)}, locale)
 
 
 @router.post("/login", response_class=HTMLResponse)
 def log_in(request: Request, uow: UowDep, throttle: ThrottleDep, locale: Locale,
            translations: TranslationsDep, username: Annotated[str, Form()] = "",
            password: Annotated[str, Form()] = "",
-           csrf_token: Annotated[str, Form()] = "") -> Response:
+           csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf_token)
     _ = translations.gettext
     username = username.strip()
+    back = {"username": username, "next": safe_next(next) or "", "expired": False,
+            "kept_form": False}
     if throttle.is_locked(username):
         error = _("Too many failed attempts. Try again in 15 minutes.")
-        return render(request, "login.html", {"error": error, "username": username}, locale,
-                      status_code=429)
+        return render(request, "login.html", {"error": error, **back}, locale, status_code=429)
     user = users.authenticate(uow, username, password) if username and password else None
     if user is None:
         if username:
             throttle.failed(username)
         error = _("Wrong username or password.")
-        return render(request, "login.html", {"error": error, "username": username}, locale,
-                      status_code=401)
+        return render(request, "login.html", {"error": error, **back}, locale, status_code=401)
     throttle.succeeded(username)
     start_session(request, user)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(after_login(request, next), status_code=303)
 
 
 @router.post("/logout")
