@@ -64,11 +64,31 @@ def _union_kind() -> ParameterKind:
                          default=lambda: UnionFigures.load_default().to_dict())
 
 
+def _training_kind() -> ParameterKind:
+    from mortgage_risk.services.training_gate import default_content, validate_config
+
+    return ParameterKind("training", validate=validate_config, default=default_content)
+
+
+def _supervision_kind() -> ParameterKind:
+    """The supervision check set (compliance checks, rectification terms, sampling weights):
+    refused unless every condition type-checks against the supervision facts."""
+    from mortgage_risk.supervision import CheckSet, default_checkset
+
+    def validate(content: dict[str, Any]) -> object:
+        return CheckSet.from_dict(content).ensure_valid()
+
+    return ParameterKind("supervision_checks", validate=validate,
+                         default=lambda: default_checkset().to_dict())
+
+
 KINDS: dict[str, Callable[[], ParameterKind]] = {
     "valuation": _valuation_kind,
     "identification_rules": _rules_kind,
     "credit_policy": _policy_kind,
     "union_figures": _union_kind,
+    "training": _training_kind,
+    "supervision_checks": _supervision_kind,
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from mortgage_risk.config import get_settings
 from mortgage_risk.datasets import load_house_price_index
 from mortgage_risk.domain import DomainError, Role
-from mortgage_risk.services import parameters
+from mortgage_risk.services import parameters, training_gate
 from mortgage_risk.services.errors import InvalidInput, NotFound, PermissionDenied
 from mortgage_risk.services.users import CurrentUser
 from mortgage_risk.storage.tables import PropertyRow, ValuationRow
@@ -133,6 +133,7 @@ def record_valuation(uow: UnitOfWork, user: CurrentUser, property_id: int, *,
     """Value and store within the caller's transaction (no commit)."""
     if user.role not in VALUERS:
         raise PermissionDenied(f"the role {user.role.value} may not value collateral")
+    training_gate.require_certified(uow, user, "submit_valuation")
     context = uow.valuations.property_context(property_id)
     if context is None:
         raise NotFound(f"no property {property_id}", field="property_id")

@@ -30,6 +30,7 @@ from mortgage_risk.services.monitoring_schemas import (
     ReassignIn,
     VerifyIn,
 )
+from mortgage_risk.services.training_gate import require_certified
 from mortgage_risk.services.users import CurrentUser
 from mortgage_risk.storage.tables import (
     BorrowerRow,
@@ -321,6 +322,7 @@ def verify(uow: UnitOfWork, user: CurrentUser, case_id: int, data: VerifyIn,
     policy = handling_policy()
     case = load_case(uow, user, case_id, lock=True)
     _require_handler(case, user)
+    require_certified(uow, user, "verify_warning", today)
     confirmed = data.outcome == "confirmed"
     before = {"status": case.status}
     case.status = _transition(case, CaseAction.VERIFY_CONFIRMED if confirmed

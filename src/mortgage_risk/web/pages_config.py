@@ -36,7 +36,9 @@ def _require_reader(user: CurrentUser) -> None:
 def kind_labels(_: Callable[[str], str]) -> dict[str, str]:
     return {"valuation": _("Valuation parameters"),
             "identification_rules": _("Risk identification rules"),
-            "credit_policy": _("Credit policy"), "union_figures": _("Union ledger figures")}
+            "credit_policy": _("Credit policy"), "union_figures": _("Union ledger figures"),
+            "training": _("Training configuration"),
+            "supervision_checks": _("Supervision compliance checks")}
 
 
 def _config_page(request: Request, uow: UnitOfWork, user: CurrentUser, locale: str,
