@@ -22,6 +22,7 @@ from mortgage_risk.cli.monitoring import classify, monitor_app
 from mortgage_risk.cli.origination import assess
 from mortgage_risk.cli.records import borrower_app, property_app
 from mortgage_risk.cli.scorecard import model_app, scorecard_app
+from mortgage_risk.cli.supervision import supervise_app
 from mortgage_risk.cli.valuation import params_app, valuate, valuation_app
 from mortgage_risk.config import get_settings
 
@@ -40,6 +41,7 @@ app.add_typer(valuation_app, name="valuation")
 app.add_typer(params_app, name="params")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(import_app, name="import")
+app.add_typer(supervise_app, name="supervise")
 app.command("valuate")(valuate)
 app.command("assess")(assess)
 app.command("classify")(classify)

@@ -23,6 +23,7 @@ from mortgage_risk.web import (
     api_origination,
     api_parameters,
     api_risk,
+    api_supervision,
     api_training,
     api_valuation,
     api_warnings,
@@ -35,6 +36,7 @@ from mortgage_risk.web import (
     pages_monitoring,
     pages_origination,
     pages_risk,
+    pages_supervision,
     pages_tasks,
     pages_training,
     pages_warnings,
@@ -119,6 +121,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(pages_admin.router)
     app.include_router(api_training.router)
     app.include_router(pages_training.router)
+    app.include_router(api_supervision.router)
+    app.include_router(pages_supervision.router)
     app.include_router(pages.docs_router)
 
     plotly_js = plotly_js_path()
