@@ -305,3 +305,11 @@ def test_the_run_brings_arrears_up_to_date_from_the_repayments(book: Database,
         assert loan.days_past_due == (ON - due).days > 7
         assert loan.overdue_amount == owed
         assert loan.five_category == "special_mention"
+
+
+def test_a_borrower_level_warning_covers_the_borrowers_active_loans(book: Database) -> None:
+    officer = _user(book, "officer1")
+    assert officer.branch_id is not None
+    (a, a_loans), = _borrowers_in_branch(book, officer.branch_id, 1)
+    _sync(book, [(a, officer.branch_id, "orange", [])], ON)  # e.g. a credit bureau signal
+    assert _case(book, a).loan_ids == sorted(a_loans)

@@ -101,10 +101,15 @@ def sync_warnings(uow: UnitOfWork, *, as_of: date, warnings: pd.DataFrame,
     counts = {"opened": 0, "raised": 0, "seen": 0}
     touched: dict[str, list[int]] = {"opened": [], "raised": []}
     versions = {**versions, "warning_handling": policy.version}
+    # a borrower-level signal (credit bureau, courts) names no loan: the case covers every
+    # active loan of the borrower
+    unnamed = [int(w["borrower_id"]) for w in warnings.to_dict("records") if not len(w["loan_ids"])]
+    their_loans = uow.warnings.active_loans(unnamed) if unnamed else {}
     for w in warnings.to_dict("records"):
         borrower = int(w["borrower_id"])
+        loan_ids = [int(x) for x in w["loan_ids"]] or their_loans.get(borrower, [])
         summary = {"indicator_ids": [str(x) for x in w["indicator_ids"]],
-                   "loan_ids": [int(x) for x in w["loan_ids"]],
+                   "loan_ids": loan_ids,
                    "top_indicator_id": str(w["top_indicator_id"]),
                    "signal_count": int(w["signal_count"])}
         case = live.get(borrower)

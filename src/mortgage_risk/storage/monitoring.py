@@ -91,6 +91,18 @@ class WarningRepository:
                 out.setdefault(branch, []).append(uid)
         return out
 
+    def active_loans(self, borrower_ids: Iterable[int]) -> dict[int, list[int]]:
+        """Each borrower's active loans (ids in order)."""
+        ids = list(borrower_ids)
+        out: dict[int, list[int]] = {}
+        for start in range(0, len(ids), 1000):
+            for borrower, loan in self._s.execute(
+                    select(LoanRow.borrower_id, LoanRow.id).where(
+                        LoanRow.borrower_id.in_(ids[start:start + 1000]),
+                        LoanRow.status == "active").order_by(LoanRow.id)):
+                out.setdefault(int(borrower), []).append(int(loan))
+        return out
+
     def loan_officers(self, borrower_ids: Iterable[int]) -> dict[int, int]:
         """The officer of each borrower's largest active loan, where one is recorded."""
         ids = list(borrower_ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal, cast
 
@@ -13,7 +14,7 @@ from mortgage_risk.domain import Role
 from mortgage_risk.services.errors import InvalidInput, NotFound, PermissionDenied
 from mortgage_risk.services.users import CurrentUser
 from mortgage_risk.storage.database import Database
-from mortgage_risk.web.deps import CurrentUserDep, Locale, UowDep
+from mortgage_risk.web.deps import CurrentUserDep, Locale, TranslationsDep, UowDep
 from mortgage_risk.web.jobs import Job, JobRunner, ProgressFn
 from mortgage_risk.web.pages import render
 from mortgage_risk.web.pages_origination import _pop_flash
@@ -50,7 +51,8 @@ def start_monitoring(request: Request, user: CurrentUser, as_of: date,
                 "warnings": result.counts["warnings"], "cases": result.counts["cases"],
                 "classification": result.classification}
 
-    return _runner(request).submit("monitoring", f"monitoring run {as_of.isoformat()}", run,
+    return _runner(request).submit("monitoring", f"监测运行 monitoring run {as_of.isoformat()}",
+                                   run,
                                    started_by=user.username, branch_id=user.branch_id,
                                    link="/warnings")
 
@@ -96,10 +98,23 @@ def monitoring_run(request: Request, uow: UowDep, user: CurrentUserDep, locale: 
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
+def stage_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """The stages a job reports (monitoring run, import), as the user reads them."""
+    return {"register": _("Reading the book"), "views": _("Preparing the data"),
+            "indicators": _("Computing the indicators"), "signals": _("Raising warnings"),
+            "write": _("Writing the results"), "publish": _("Publishing the run"),
+            "read": _("Reading the file"), "check": _("Checking the records"),
+            "export": _("Exporting the book")}
+
+
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(job_id: str, request: Request, user: CurrentUserDep, locale: Locale) -> Response:
-    return render(request, "job.html", {"user": user, "job": _job_for(request, user, job_id)
-                                        .to_dict()}, locale)
+def job_page(job_id: str, request: Request, user: CurrentUserDep, locale: Locale,
+             translations: TranslationsDep) -> Response:
+    job = _job_for(request, user, job_id).to_dict()
+    labels = stage_labels(translations.gettext)
+    stage = str(job["stage"])
+    job["stage_label"] = labels.get(stage.split(" ")[0], stage)
+    return render(request, "job.html", {"user": user, "job": job, "stages": labels}, locale)
 
 
 class MonitoringRunIn(BaseModel):

@@ -285,7 +285,7 @@ def applications_page(request: Request, uow: UowDep, user: CurrentUserDep, local
 NEW_DEFAULTS = {
     "borrower_resident_id": "", "property_id": "", "amount": "", "term_months": "240",
     "repayment_method": RepaymentMethod.EQUAL_INSTALLMENT.value, "purpose": "购房",
-    "purchase_price": "", "co_owner_consent": "yes", "first_home": "",
+    "purchase_price": "", "co_owner_consent": "", "first_home": "",
 }
 
 

@@ -9,7 +9,10 @@
   const labels = JSON.parse(statusEl.dataset.labels || "{}");
   function show(job) {
     statusEl.textContent = labels[job.status] || job.status;
-    document.getElementById("job-stage").textContent = job.stage || "";
+    const stageEl = document.getElementById("job-stage");
+    const stages = JSON.parse(stageEl.dataset.labels || "{}");
+    const key = (job.stage || "").split(" ")[0];
+    stageEl.textContent = stages[key] || job.stage || "";
     const bar = document.getElementById("job-progress");
     bar.value = job.percent;
     bar.textContent = job.percent + "%";
