@@ -583,3 +583,16 @@ def test_the_check_set_is_a_versioned_parameter_set(made: Book) -> None:
         overview = sv.checkset_overview(uow, user(db, "audit"))
     assert overview["version"] == "supervision-checks-test"
     assert {v["status"] for v in overview["versions"]} == {"active", "retired"}
+
+
+def test_findings_reach_the_responsible_persons_tasks(made: Book) -> None:
+    from mortgage_risk.services.tasks import my_tasks
+
+    db = made.db
+    _run(db)
+    mine = {(f.id, f.check_id) for f in _findings(db) if f.responsible == "approver1"}
+    assert mine
+    with db.uow() as uow:
+        tasks = my_tasks(uow, user(db, "approver1"), today=ON)["sections"]["findings"]
+    assert {(t["detail"]["finding_id"], t["subject"]) for t in tasks} == mine
+    assert all(t["due"] for t in tasks)

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from mortgage_risk.domain import Role
 from mortgage_risk.services.users import CurrentUser
-from mortgage_risk.storage.tables import ApplicationRow, WarningCaseRow
+from mortgage_risk.storage.tables import ApplicationRow, FindingRow, WarningCaseRow
 from mortgage_risk.storage.uow import UnitOfWork
 
 #: The loan officer's next step on their own application, by its status.
@@ -92,12 +94,31 @@ def my_tasks(uow: UnitOfWork, user: CurrentUser, today: date | None = None
                                        limit=500)
         sections["escalated"] = [_case_task("escalated", c, name, c.deadline)
                                  for c, name, *_ in rows if c.escalation >= 2]
+    sections["findings"] = [
+        Task("rectify", f.check_id, f"/supervision/findings/{f.id}", due=f.deadline,
+             detail={"finding_id": f.id, "severity": f.severity, "title_zh": f.title_zh})
+        for f in _findings(uow, responsible=user.username, statuses=("open", "rectifying"))]
+    if role in (Role.SUPERVISOR, Role.ADMIN):
+        sections["findings_to_close"] = [
+            Task("close_finding", f.check_id, f"/supervision/findings/{f.id}",
+                 detail={"finding_id": f.id, "severity": f.severity})
+            for f in _findings(uow, responsible=None, statuses=("rectified",))
+            if f.responsible != user.username]
     out = {key: [t.to_dict(today) for t in sorted(
         tasks, key=lambda t: (t.due is None, t.due or today))] for key, tasks in
         sections.items()}
     return {"sections": out, "total": sum(len(v) for v in out.values()),
             "overdue": sum(t["overdue"] for v in out.values() for t in v),
             "today": today.isoformat()}
+
+
+def _findings(uow: UnitOfWork, *, responsible: str | None, statuses: tuple[str, ...]
+              ) -> list[FindingRow]:
+    stmt = select(FindingRow).where(FindingRow.status.in_(statuses)).order_by(
+        FindingRow.deadline)
+    if responsible is not None:
+        stmt = stmt.where(FindingRow.responsible == responsible)
+    return list(uow.session.scalars(stmt.limit(500)))
 
 
 def _loan_branch(uow: UnitOfWork, loan_id: int) -> int | None:

@@ -25,13 +25,16 @@ def tasks_page(request: Request, uow: UowDep, user: CurrentUserDep, locale: Loca
               "close": _("Warnings waiting to close"),
               "reviews": _("Classification reviews"),
               "upgrades": _("Upgrades waiting for approval"),
-              "escalated": _("Warnings escalated to the risk department")}
+              "escalated": _("Warnings escalated to the risk department"),
+              "findings": _("Supervision findings to rectify"),
+              "findings_to_close": _("Rectified findings to close")}
     kinds = {"submit": _("Submit application"), "record_visit": _("Record on-site visit"),
              "assess": _("Assess"), "review": _("Review"), "decide": _("Approve or decline"),
              "sign_contract": _("Sign contract"), "register_mortgage": _("Register mortgage"),
              "disburse": _("Disburse"), "verify": _("Verify"), "measure": _("Measure"),
              "close": _("Decide on closing"), "upgrade": _("Approve or reject"),
-             "escalated": _("Escalated (verification late)")}
+             "escalated": _("Escalated (verification late)"),
+             "rectify": _("Rectify"), "close_finding": _("Close")}
     return render(request, "tasks.html", {
         "user": user, "t": my_tasks(uow, user), "titles": titles, "kinds": kinds,
         "labels": labels(_)}, locale)
