@@ -562,3 +562,32 @@ def test_seeded_book_dashboard_is_consistent(seeded_database: Database) -> None:
     for v in d["vintages"]["vintages"]:
         rates = [float(x) for x in v["rate"] if x is not None]
         assert rates == sorted(rates)  # cumulative curves never fall
+
+
+def test_the_dashboard_is_kept_until_the_next_write(hand_sqlite: HandBook,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    loads: list[int] = []
+
+    def load_book(uow: Any, user: Any, *, as_of: Any = None) -> Any:
+        loads.append(1)
+        return object()
+
+    monkeypatch.setattr(pr, "load_book", load_book)
+    for name in ("portfolio_risk", "migration", "vintages", "roll_rates"):
+        monkeypatch.setattr(pr, name, lambda uow, user, *, book, n=name, **kw: {"part": n,
+                                                                              "loads": len(loads)})
+    pr._DASHBOARDS.clear()
+    db, risk = hand_sqlite.db, hand_sqlite.users["risk"]
+    with db.uow() as uow:
+        first = pr.dashboard(uow, risk)
+        first["risk"]["part"] = "changed by the caller"  # the cache keeps its own copy
+        assert pr.dashboard(uow, risk)["risk"]["part"] == "portfolio_risk"
+        pr.dashboard(uow, risk, group_by="township")  # another argument: computed again
+    assert len(loads) == 2
+    with db.uow() as uow:
+        uow.audit.record(actor="test", action="touch", entity="loan", entity_id=1)
+        uow.commit()
+    with db.uow() as uow:
+        pr.dashboard(uow, risk)
+    assert len(loads) == 3  # a write moves the audit head: the page is computed afresh
+    pr._DASHBOARDS.clear()

@@ -31,7 +31,10 @@ classification it used.
 
 from __future__ import annotations
 
+import copy
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -49,6 +52,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy import func, select
 
 from mortgage_risk.config import get_settings
 from mortgage_risk.control.union import UnionFigures
@@ -68,6 +72,7 @@ from mortgage_risk.services.errors import Conflict, InvalidInput, PermissionDeni
 from mortgage_risk.services.users import CurrentUser
 from mortgage_risk.services.valuation import price_index
 from mortgage_risk.storage.risk_queries import RiskQueries
+from mortgage_risk.storage.tables import AuditRow
 from mortgage_risk.storage.uow import UnitOfWork
 from mortgage_risk.valuation.batch import batch_revalue, encode_property_types
 
@@ -848,14 +853,37 @@ def stress_test(uow: UnitOfWork, user: CurrentUser,
 
 # --------------------------------------------------------------------------- the page
 
+_DASHBOARDS: OrderedDict[tuple[Any, ...], dict[str, Mapping[str, Any]]] = OrderedDict()
+_DASHBOARD_LOCK = threading.Lock()
+DASHBOARD_CACHE_SIZE: Final = 16
+
+
+def _data_version(uow: UnitOfWork) -> int:
+    """The newest audit record's id: every write to the book adds one, so an unchanged id
+    means unchanged data."""
+    return int(uow.session.scalar(select(func.max(AuditRow.id))) or 0)
+
+
 def dashboard(uow: UnitOfWork, user: CurrentUser, *, group_by: str = "branch",
               as_of: date | None = None, metric: str = "default") -> dict[str, Mapping[str, Any]]:
-    """Everything the risk page shows, reading the book once."""
+    """Everything the risk page shows, reading the book once. The result is kept per scope
+    and arguments until the next write (the audit log's head moves) or the next day."""
     group_by = _parse_group(group_by)
+    key = (risk_scope(user), group_by, as_of, metric, date.today(), _data_version(uow))
+    with _DASHBOARD_LOCK:
+        hit = _DASHBOARDS.get(key)
+        if hit is not None:
+            _DASHBOARDS.move_to_end(key)
+            return copy.deepcopy(hit)
     book = load_book(uow, user, as_of=as_of)
-    return {
+    result: dict[str, Mapping[str, Any]] = {
         "risk": portfolio_risk(uow, user, group_by=group_by, book=book),
         "migration": migration(uow, user, book=book),
         "vintages": vintages(uow, user, metric=metric, book=book),
         "roll_rates": roll_rates(uow, user, book=book),
     }
+    with _DASHBOARD_LOCK:
+        _DASHBOARDS[key] = copy.deepcopy(result)
+        while len(_DASHBOARDS) > DASHBOARD_CACHE_SIZE:
+            _DASHBOARDS.popitem(last=False)
+    return result
