@@ -171,6 +171,9 @@ def test_perfect_answers_certify_until_the_expiry_and_poor_ones_do_not(book: Dat
     assert versions["rules"] and versions["case_library"] == "seed 7, size 3"
     poor = _submit(book, "reviewer1", s, _poor(s), now=march)
     assert not poor["passed"] and poor["score"] < 0.8 and poor["certification"] is None
+    # a retake after seeing the engines' answers is graded but does not certify
+    retake = _submit(book, "reviewer1", s, _perfect(s), now=march + timedelta(minutes=5))
+    assert retake["passed"] and retake["certification"] is None
     with book.uow() as uow:
         rows = uow.session.scalars(select(CertificationRow)).all()
         assert [(r.username, r.topic, r.expires_on) for r in rows] == [
@@ -197,7 +200,7 @@ def test_perfect_answers_certify_until_the_expiry_and_poor_ones_do_not(book: Dat
     assert val["latest"] == pytest.approx(2 / 3, abs=1e-4)
     assert [a["score"] for a in mine["attempts"]] == [later["score"], 1.0]  # newest first
     other = next(t for t in theirs["topics"] if t["topic"] == "valuation")
-    assert (other["attempts"], other["passed"], other["certified"]) == (1, 0, False)
+    assert (other["attempts"], other["passed"], other["certified"]) == (2, 1, False)
     assert all(t["attempts"] == 0 for t in mine["topics"] if t["topic"] != "valuation")
     by_user = {m["username"]: m for m in overview["staff"]}
     assert by_user["officer1"]["topics"][1]["certified"]
@@ -246,7 +249,8 @@ def test_the_time_limit_counts_from_the_start(book: Database) -> None:
     assert (expired["score"], expired["passed"], expired["over_time"]) == (0.0, False, True)
     assert _audits(book, "training_attempt_expired") == 1
     on_time = _submit(book, "officer1", s, _perfect(s), now=t0 + timedelta(hours=2, minutes=9))
-    assert on_time["passed"] and on_time["certification"] is not None
+    # on time, but the late attempt already showed the engines' answers: no certification
+    assert on_time["passed"] and on_time["certification"] is None
     with book.uow() as uow:  # a retired set takes no attempts
         training.set_active(uow, _user(book, "trainer"), s["id"], False)
     with pytest.raises(NotFound):

@@ -478,7 +478,8 @@ def submit_attempt(uow: UnitOfWork, user: CurrentUser, set_id: int, answers: Any
                    now: datetime | None = None) -> dict[str, Any]:
     """Grade the answers with the engines under the active parameter sets, store the attempt
     (answers, each grade with the engine's explanation, the score and the versions) and, when
-    it passed, certify the topic until the configured expiry.
+    it passed and is the user's first attempt at the set, certify the topic until the
+    configured expiry.
 
     A wrong-form answer is refused naming ``answers[<case id>].<field>`` and nothing is
     stored. A set with a time limit needs a start; an attempt past the limit is stored and
@@ -506,6 +507,9 @@ def submit_attempt(uow: UnitOfWork, user: CurrentUser, set_id: int, answers: Any
                                engines=engines, config=config)
     except DomainError as exc:
         raise _domain(exc) from None
+    # a retake after an answered attempt has seen the engines' answers: it is graded, but
+    # does not certify (the trainer builds a new set for another try)
+    retake = any(a.answers for a, _ in repo.attempts(username=user.username, set_id=row.id))
     versions = {**result.versions, "case_library": f"seed {row.library_seed}, size "
                                                     f"{row.library_size}",
                 "synth_params": str(library.versions.get("synth_params", ""))}
@@ -518,8 +522,9 @@ def submit_attempt(uow: UnitOfWork, user: CurrentUser, set_id: int, answers: Any
                      after={"set_id": row.id, "topic": row.topic, "score": result.total,
                             "passed": result.passed, "over_time": result.over_time,
                             "minutes_taken": round(minutes, 2),
-                            "unanswered": list(result.unanswered), "versions": versions})
-    granted = certify(result, config)
+                            "unanswered": list(result.unanswered), "retake": retake,
+                            "versions": versions})
+    granted = None if retake else certify(result, config)
     cert_row = None
     if granted is not None:
         cert_row = repo.add(CertificationRow(
