@@ -3,7 +3,7 @@
 The book (as of 2026-06-30) has one loan per borrower, 2,000 a month due on the 15th from
 2024-07-15, all paid on the due date unless a case says otherwise; urban housing in the county
 town (mortgage-rate cap 0.7), appraised at 500,000 in 2025-03, balance 250,000 (LTV 0.5). The
-index is flat at 100 to 2024-12 and 80 from 2025-01, so only collateral appraised before 2025
+index is flat at 100 to 2024-12 and 75 from 2025-01, so only collateral appraised before 2025
 has fallen and the year-on-year change at the as-of date is nil.
 """
 
@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -26,6 +27,9 @@ from mortgage_risk.monitoring.indicators import (
     Thresholds,
     add_months,
     capped_rank,
+    indicator_counts_sql,
+    indicator_id_sql,
+    indicator_rows_sql,
     indicator_sql,
     level_rank,
     load_indicator_set,
@@ -250,6 +254,8 @@ def build_book() -> Book:
     b.add(31)
     b.event(31, "dishonest_debtor", date(2026, 7, 15))  # after the as-of date
     b.add(32, paid={24: (date(2026, 7, 2), 2000.0)})  # paid after the as-of date
+    b.add(33, prop={"property_type": "rural_house", "appraised_value": 500000.0},
+          loan={"outstanding_principal": 410000.0})  # LTV 0.82 against a cap of 0.5
     return b
 
 
@@ -265,7 +271,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]
     root = tmp_path_factory.mktemp("handmade")
     inputs = build_book().write(root / "in")
     result = run_monitoring(inputs, root / "out", AS_OF, indicator_set=handmade_set(),
-                            hpi=hpi_step(80.0, "2025-01"))
+                            hpi=hpi_step(75.0, "2025-01"))
     return {n: result.read(n) for n in ("indicator_values", "signals", "warnings")}
 
 
@@ -292,13 +298,13 @@ EXPECTED: list[tuple[str, int, float, str]] = [
     ("REP_DAYS_SINCE_PAYMENT", 2, 76, "yellow"),
     ("REP_DAYS_SINCE_PAYMENT", 3, 135, "red"),
     ("REP_OVERDUE_INSTALMENTS", 2, 2.0, "orange"),
-    ("REP_MAX_DPD_6M", 2, 46, "yellow"),
-    ("REP_MAX_DPD_6M", 4, 10, "blue"),
-    ("REP_LATE_6M", 4, 3, "orange"),
-    ("REP_LATE_12M", 4, 3, "yellow"),
-    ("REP_LATE_6M", 2, 2, "yellow"),
+    ("REP_MAX_DPD_6M", 2, 46, "blue"),
+    ("REP_MAX_DPD_6M", 3, 107, "orange"),
+    ("REP_LATE_6M", 4, 3, "yellow"),
+    ("REP_LATE_12M", 4, 3, "blue"),
+    ("REP_LATE_6M", 2, 2, "blue"),
     ("REP_PARTIAL_RATIO_12M", 5, 0.25, "yellow"),
-    ("REP_PAY_RATIO_DROP", 5, 0.5, "yellow"),
+    ("REP_PAY_RATIO_DROP", 5, 0.5, "blue"),
     ("REP_PAY_RATIO_DROP", 2, 2 / 3, "orange"),
     ("REP_FPD", 6, 1, "orange"),
     ("BUR_HARD_INQUIRIES_3M", 8, 7, "yellow"),
@@ -309,15 +315,16 @@ EXPECTED: list[tuple[str, int, float, str]] = [
     ("REG_DEREGISTRATION", 16, 1, "red"),
     ("REG_ABNORMAL_OPERATION", 16, 1, "orange"),
     ("COL_INDEXED_LTV", 18, 0.9, "orange"),
-    ("COL_LTV_OVER_CAP", 18, 0.9 / 0.7, "yellow"),
+    ("COL_INDEXED_LTV", 33, 0.82, "yellow"),
+    ("COL_LTV_OVER_CAP", 33, 0.82 / 0.5, "yellow"),
     ("COL_SEIZURE", 19, 1, "red"),
-    ("COL_VALUE_FALL", 20, 0.2, "blue"),
+    ("COL_VALUE_FALL", 20, 0.25, "blue"),
     ("EVT_DEATH_ILLNESS", 22, 1, "orange"),
-    ("INT_MATURITY_LARGE_BALANCE", 23, 1.0, "orange"),
+    ("INT_MATURITY_LARGE_BALANCE", 23, 1.0, "yellow"),
     ("INT_CLASSIFICATION", 24, 2, "orange"),
     ("INT_OFFICER_CONCENTRATION", 25, 1 / 3, "yellow"),
     ("INT_OFFICER_CONCENTRATION", 27, 1 / 3, "yellow"),
-    ("INT_STRESSED_SEGMENT", 28, 0.2, "orange"),
+    ("INT_STRESSED_SEGMENT", 28, 0.2, "blue"),
 ]
 
 
@@ -346,6 +353,10 @@ def test_clean_borrower_and_excluded_records_raise_nothing(
     assert outputs["indicator_values"].query("borrower_id == 30").empty
     # the small loan in the stressed cell is below the balance floor; the lone cell too
     assert s[(s.indicator_id == "INT_STRESSED_SEGMENT") & (s.borrower_id.isin([18, 29]))].empty
+    # below the calibrated floors: 10 DPD once in 6 months, LTV 0.9 at 1.29 times the cap
+    assert s[(s.indicator_id == "REP_MAX_DPD_6M") & (s.borrower_id == 4)].empty
+    assert _value(outputs, "REP_MAX_DPD_6M", 4) == 10
+    assert s[(s.indicator_id == "COL_LTV_OVER_CAP") & (s.borrower_id == 18)].empty
 
 
 def test_name_only_matches_are_capped_at_blue(outputs: dict[str, pd.DataFrame]) -> None:
@@ -361,10 +372,12 @@ def test_name_only_matches_are_capped_at_blue(outputs: dict[str, pd.DataFrame]) 
 
 
 def test_rural_collateral_is_damped(outputs: dict[str, pd.DataFrame]) -> None:
-    # the city index fell 20%; rural houses move by half of it and stay below blue (15%)
-    assert _value(outputs, "COL_VALUE_FALL", 21) == pytest.approx(0.1)
-    assert _value(outputs, "COL_VALUE_FALL", 20) == pytest.approx(0.2)
-    assert _value(outputs, "COL_INDEXED_LTV", 21) == pytest.approx(150000 / 360000)
+    # the city index fell 25%; rural houses move by half of it and stay below blue (20%)
+    assert _value(outputs, "COL_VALUE_FALL", 21) == pytest.approx(0.125)
+    assert _value(outputs, "COL_VALUE_FALL", 20) == pytest.approx(0.25)
+    assert _value(outputs, "COL_INDEXED_LTV", 21) == pytest.approx(150000 / 350000)
+    s = outputs["signals"]
+    assert s[(s.indicator_id == "COL_VALUE_FALL") & (s.borrower_id == 21)].empty
     assert _value(outputs, "COL_VALUE_FALL", 1) is None  # appraised after the fall: zero
 
 
@@ -392,9 +405,10 @@ def test_market_fall_year_on_year(tmp_path: Path) -> None:
     s = result.read("signals").query("indicator_id == 'MKT_CITY_YOY_FALL'")
     levels = dict(zip(s.borrower_id, s.level, strict=True))
     assert levels[1] == "orange"  # urban: -12% year on year
-    assert levels[21] == "blue"  # rural, damped: -6%
+    assert 21 not in levels  # rural, damped: -6%, below the loan-level steps (-10%, -20%)
     values = result.read("indicator_values").query("indicator_id == 'MKT_CITY_YOY_FALL'")
     assert values.set_index("borrower_id").loc[1, "value"] == pytest.approx(0.12)
+    assert values.set_index("borrower_id").loc[21, "value"] == pytest.approx(0.06)
 
 
 # ----------------------------------------------------------------------- definitions and SQL
@@ -402,7 +416,8 @@ def test_market_fall_year_on_year(tmp_path: Path) -> None:
 
 def test_default_set_is_versioned_and_covers_the_families() -> None:
     iset = load_indicator_set()
-    assert iset.version == "indicators-2026.1"
+    assert iset.version == "indicators-2026.2"
+    assert iset.notes and "calibrat" in iset.notes[0]
     assert len(iset.enabled) >= 25
     assert {i.family for i in iset.indicators} == set(FAMILIES)
     for ind in iset.indicators:
@@ -445,6 +460,7 @@ def test_set_round_trips_and_rejects_bad_definitions(tmp_path: Path) -> None:
     path.write_text(json.dumps(iset.to_dict(), ensure_ascii=False), encoding="utf-8")
     again = load_indicator_set(path)
     assert again.fingerprint() == iset.fingerprint()
+    assert again.notes == iset.notes
     good = iset.to_dict()["indicators"][0]
     for bad in (
         {**good, "family": "astrology"},
@@ -488,7 +504,159 @@ def test_every_indicator_renders_without_placeholders_in_both_dialects() -> None
         ctx = SqlContext(dialect, AS_OF, iset.parameters)
         for view in iset.views:
             assert "{" not in view_sql(view, ctx)
-        for ind in iset.indicators:
-            sql = indicator_sql(ind, ctx)
-            assert "{" not in sql and "current_date" not in sql.lower()
-            assert "now()" not in sql.lower()
+        for k, ind in enumerate(iset.indicators):
+            for sql in (indicator_sql(ind, ctx), indicator_rows_sql(ind, ctx, k)):
+                assert "{" not in sql and "current_date" not in sql.lower()
+                assert "now()" not in sql.lower()
+        counts = indicator_counts_sql(iset.indicators, ctx)
+        assert "{" not in counts and counts.count("UNION ALL") == len(iset.indicators) - 1
+    ids = indicator_id_sql(iset.indicators)
+    assert ids.startswith("CASE indicator_seq WHEN 0 THEN 'REP_CUR_DPD'")
+    assert ids.endswith(f"ELSE '{iset.indicators[-1].id}' END")
+    assert indicator_id_sql(iset.indicators[:1]) == "'REP_CUR_DPD'"
+    with pytest.raises(IndicatorError):
+        indicator_rows_sql(iset.indicators[0], SqlContext("duckdb", AS_OF, {}), 2**15)
+
+
+# ----------------------------------------------------------------- the repayment view itself
+
+REPAY_COLUMNS = (
+    "last_due_period_past_grace", "last_paid_period", "last_paid_date", "cur_dpd",
+    "max_dpd_6m_due", "max_dpd_12m_due", "late_6m", "late_12m", "n_due_12m", "partial_12m",
+    "due_amt_12m", "due_amt_3m", "paid_amt_3m", "due_amt_prev_3m", "paid_amt_prev_3m",
+    "fpd_recent", "overdue_amt",
+)
+
+
+def repay_twin(repayments: pd.DataFrame, as_of: date, grace: int = 7, fpd: int = 30
+               ) -> pd.DataFrame:
+    """``mr_repay`` computed row by row in pandas from its definitions (one pass, no window
+    tricks), to check the two-pass SQL against."""
+    r = repayments[pd.to_datetime(repayments["due_date"]) <= pd.Timestamp(as_of)].copy()
+    due = pd.to_datetime(r["due_date"])
+    paid_date = pd.to_datetime(r["paid_date"])
+    a = pd.Timestamp(as_of)
+    paid_by = paid_date.notna() & (paid_date <= a)
+    r["paid_amt"] = r["amount_paid"].where(paid_by, 0.0)
+    r["paid_full"] = paid_by & (r["amount_paid"] >= r["amount_due"] - 0.01)
+    r["age"] = (a - due).dt.days
+    late_days = (paid_date - due).dt.days.clip(lower=0)
+    r["row_dpd"] = late_days.where(r["paid_full"], r["age"])
+    m6, m12 = pd.Timestamp(add_months(as_of, -6)), pd.Timestamp(add_months(as_of, -12))
+    m3 = pd.Timestamp(add_months(as_of, -3))
+    r6, r12, r3 = due > m6, due > m12, due > m3
+    prev3 = (due > m6) & (due <= m3)
+    capped = r[["paid_amt", "amount_due"]].min(axis=1)
+    cols = {
+        "last_due_period_past_grace": r["period_no"].where(due <= a - pd.Timedelta(days=grace)),
+        "last_paid_period": r["period_no"].where(r["paid_full"]),
+        "last_paid_date": paid_date.where(r["paid_amt"] > 0),
+        "cur_dpd": r["age"].where(~r["paid_full"], 0),
+        "max_dpd_6m_due": r["row_dpd"].where(r6, 0),
+        "max_dpd_12m_due": r["row_dpd"].where(r12, 0),
+        "late_6m": (r6 & (r["row_dpd"] > grace)).astype(int),
+        "late_12m": (r12 & (r["row_dpd"] > grace)).astype(int),
+        "n_due_12m": r12.astype(int),
+        "partial_12m": (r12 & (r["paid_amt"] > 0)
+                        & (r["paid_amt"] < r["amount_due"] - 0.01)).astype(int),
+        "due_amt_12m": r["amount_due"].where(r12, 0.0),
+        "due_amt_3m": r["amount_due"].where(r3, 0.0),
+        "paid_amt_3m": capped.where(r3, 0.0),
+        "due_amt_prev_3m": r["amount_due"].where(prev3, 0.0),
+        "paid_amt_prev_3m": capped.where(prev3, 0.0),
+        "fpd_recent": ((r["period_no"] == 1) & r12 & (r["row_dpd"] > fpd)).astype(int),
+        "overdue_amt": (r["amount_due"] - r["paid_amt"]).where(~r["paid_full"], 0.0),
+    }
+    frame = pd.DataFrame(cols).assign(loan_id=r["loan_id"].to_numpy())
+    how = {c: ("max" if c.startswith(("last_", "cur_", "max_", "fpd_")) else "sum")
+           for c in REPAY_COLUMNS}
+    out: pd.DataFrame = frame.groupby("loan_id").agg(how)
+    return out
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, date(2025, 12, 31), date(2026, 2, 20)])
+def test_repayment_view_matches_its_definition(tmp_path: Path, as_of: date) -> None:
+    from mortgage_risk.monitoring.engines import DuckDBEngine
+    from mortgage_risk.synth import generate_to_parquet
+
+    handmade = build_book().write(tmp_path / "hand")
+    generate_to_parquet(300, 5, AS_OF, tmp_path / "synth")
+    iset = load_indicator_set()
+    view = next(v for v in iset.views if v.name == "mr_repay")
+    for folder in (handmade, tmp_path / "synth"):
+        eng = DuckDBEngine()
+        eng.register("repayments", folder / "repayments.parquet")
+        eng.register("loans", folder / "loans.parquet")
+        # the view reads the active loans only; a stand-in for mr_active is enough here
+        eng.materialize("mr_active", "SELECT id AS loan_id, borrower_id, origination_date "
+                        "FROM loans WHERE status = 'active'")
+        sql = view_sql(view, SqlContext("duckdb", as_of, iset.parameters))
+        got = eng.query(sql).set_index("loan_id").sort_index()
+        eng.close()
+        loans = pd.read_parquet(folder / "loans.parquet")
+        repayments = pd.read_parquet(folder / "repayments.parquet")
+        active_ids = loans.loc[loans["status"] == "active", "id"]
+        active = repayments[repayments["loan_id"].isin(active_ids)]
+        want = repay_twin(active, as_of)
+        assert len(want) > 20 and list(got.index) == list(want.index)
+        owner = loans.set_index("id")["borrower_id"]
+        assert (got["borrower_id"] == owner.reindex(got.index)).all()
+        for col in REPAY_COLUMNS:
+            g, w = got[col], want[col]
+            if col == "last_paid_date":
+                g = pd.to_datetime(g).astype("datetime64[s]")
+                w = pd.to_datetime(w).astype("datetime64[s]")
+                assert g.equals(w), col
+            else:
+                assert np.allclose(g.astype(float), w.astype(float), rtol=1e-12, atol=1e-9,
+                                   equal_nan=True), col
+
+
+# ---------------------------------------------------------------- the run's bookkeeping
+
+
+def test_duplicate_keys_are_deduplicated_to_one_signal(tmp_path: Path) -> None:
+    inputs = build_book().write(tmp_path / "in")
+    data = handmade_set().to_dict()
+    data["indicators"].append({
+        "id": "TEST_TWICE", "family": "internal", "scope": "borrower",
+        "name_zh": "重复", "name_en": "Twice",
+        "direction": "higher", "thresholds": {"blue": 1, "yellow": 5, "orange": None, "red": None},
+        "sql": ["SELECT b.borrower_id, CAST(NULL AS BIGINT) AS loan_id, 2 AS value",
+                "FROM mr_borrowers b WHERE b.borrower_id = 2",
+                "UNION ALL SELECT 2, CAST(NULL AS BIGINT), 7"],
+    })
+    result = run_monitoring(inputs, tmp_path / "out", AS_OF,
+                            indicator_set=IndicatorSet.from_dict(data),
+                            hpi=hpi_step(75.0, "2025-01"))
+    s = result.read("signals").query("indicator_id == 'TEST_TWICE'")
+    assert len(s) == 1 and s.iloc[0]["value"] == 7 and s.iloc[0]["level"] == "yellow"
+    values = result.read("indicator_values").query("indicator_id == 'TEST_TWICE'")
+    assert sorted(values["value"]) == [2, 7]  # every value is kept; the signal takes the worst
+
+
+def test_manifest_counts_what_each_indicator_evaluated(tmp_path: Path) -> None:
+    inputs = build_book().write(tmp_path / "in")
+    iset = handmade_set().with_enabled("INT_OFFICER_CONCENTRATION", False)
+    data = iset.to_dict()
+    data["indicators"].append({
+        "id": "TEST_NOTHING", "family": "internal", "scope": "loan",
+        "name_zh": "无", "name_en": "Nothing", "direction": "higher", "thresholds": {"red": 1},
+        "sql": ["SELECT a.borrower_id, a.loan_id, 1 AS value FROM mr_active a WHERE 1 = 0"],
+    })
+    result = run_monitoring(inputs, tmp_path / "out", AS_OF,
+                            indicator_set=IndicatorSet.from_dict(data),
+                            hpi=hpi_step(75.0, "2025-01"))
+    manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    rows = {r["id"]: r for r in manifest["indicators"]}
+    assert set(rows) == {i.id for i in IndicatorSet.from_dict(data).enabled}
+    assert rows["TEST_NOTHING"]["evaluated"] == 0  # listed even with no row at all
+    loans = pd.read_parquet(inputs / "loans.parquet")
+    active = int((loans["status"] == "active").sum())
+    # every active loan has an installment due: evaluated counts the zero values too
+    assert rows["REP_CUR_DPD"]["evaluated"] == rows["REP_CUR_DPD"]["non_null"] == active
+    assert rows["JUD_DISHONEST_DEBTOR"]["low_confidence"] == 1
+    signals = result.read("signals")
+    for iid, row in rows.items():
+        at_level = int((signals["indicator_id"] == iid).sum())
+        assert sum(row[n] for n in ("blue", "yellow", "orange", "red")) == at_level, iid

@@ -54,7 +54,7 @@ def test_run_publishes_one_folder_with_outputs_and_manifest(inputs: Path, tmp_pa
         [*OUTPUT_FILES, "manifest.json"]
     )
     manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["indicator_set"]["version"] == "indicators-2026.1"
+    assert manifest["indicator_set"]["version"] == "indicators-2026.2"
     assert manifest["as_of"] == "2026-06-30" and manifest["engine"] == "duckdb"
     assert manifest["counts"]["signals"] == len(result.read("signals"))
     assert manifest["counts"]["warnings"] == len(result.read("warnings"))

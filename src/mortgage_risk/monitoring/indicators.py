@@ -1,7 +1,8 @@
 """Early-warning indicators as data: SQL definitions with thresholds per level.
 
 An :class:`IndicatorSet` (default ``data/indicators-default.json``, version
-``indicators-2026.1``) holds
+``indicators-2026.2``, calibrated on the synthetic demo book: ``notes`` in the file and
+docs/warning-calibration.md) holds
 
 - ``parameters``: numbers and small tables the SQL refers to (grace days, look-back months,
   the rural damping amplitude by property type, the mortgage-rate caps);
@@ -201,6 +202,8 @@ class IndicatorSet:
     views: tuple[DerivedView, ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    notes: tuple[str, ...] = ()
+    """Free text kept with the set: how its thresholds were calibrated and what they gave."""
 
     def __post_init__(self) -> None:
         if not self.version:
@@ -246,6 +249,7 @@ class IndicatorSet:
         return {
             "version": self.version,
             "description": self.description,
+            "notes": list(self.notes),
             "parameters": dict(self.parameters),
             "views": [
                 {"name": v.name, "description": v.description, "sql": v.sql.split("\n")}
@@ -266,12 +270,18 @@ class IndicatorSet:
         params = data.get("parameters", {})
         if not isinstance(params, Mapping):
             raise IndicatorError("parameters must be an object")
+        notes = data.get("notes", [])
+        if isinstance(notes, str):
+            notes = [notes]
+        if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+            raise IndicatorError("notes must be a string or a list of strings")
         return cls(
             version=str(data.get("version", "")),
             indicators=inds,
             views=views,
             parameters=dict(params),
             description=str(data.get("description", "")),
+            notes=tuple(notes),
         )
 
 
@@ -335,7 +345,7 @@ def _indicator(d: Mapping[str, Any], k: int) -> Indicator:
 
 
 def load_indicator_set(path: str | Path | None = None) -> IndicatorSet:
-    """The indicator set of a JSON file (default: the packaged ``indicators-2026.1``)."""
+    """The indicator set of a JSON file (default: the packaged ``indicators-2026.2``)."""
     p = Path(path) if path is not None else DEFAULT_PATH
     with p.open(encoding="utf-8") as fh:
         return IndicatorSet.from_dict(json.load(fh))
@@ -601,9 +611,11 @@ def level_case_sql(ind: Indicator, column: str = "value") -> str:
     return f"CASE {' '.join(whens)} ELSE 0 END"
 
 
-def indicator_sql(ind: Indicator, ctx: SqlContext) -> str:
-    """The indicator's rows in the common shape: ``indicator_id, borrower_id, loan_id, value,
-    confidence, raw_level_rank, level_rank`` (low confidence capped at blue)."""
+STORED_ROWS: Final = "value IS NOT NULL AND (value <> 0 OR level_rank > 0)"
+"""The indicator rows the run keeps and writes: a missing row means zero or not applicable."""
+
+
+def _ranked_rows_sql(ind: Indicator, ctx: SqlContext, key: str, *, ordered: bool = True) -> str:
     body = render_sql(ind.sql, ctx)
     conf = "t.confidence" if ind.confidence else "'high'"
     inner = (
@@ -616,38 +628,100 @@ def indicator_sql(ind: Indicator, ctx: SqlContext) -> str:
         f"{level_case_sql(ind, 'u.value')} AS raw_level_rank\nFROM (\n{inner}\n) u"
     )
     return (
-        f"SELECT {str_literal(ind.id)} AS indicator_id, w.borrower_id, w.loan_id, w.value, "
+        f"SELECT {key}, w.borrower_id, w.loan_id, w.value, "
         f"w.confidence, w.raw_level_rank, CASE WHEN w.confidence = 'low' AND w.raw_level_rank > "
         f"{LOW_CONFIDENCE_MAX_RANK} THEN {LOW_CONFIDENCE_MAX_RANK} ELSE w.raw_level_rank END "
-        f"AS level_rank\nFROM (\n{ranked}\n) w\nORDER BY w.borrower_id, w.loan_id NULLS LAST"
+        f"AS level_rank\nFROM (\n{ranked}\n) w"
+        + ("\nORDER BY w.borrower_id, w.loan_id NULLS LAST" if ordered else "")
     )
+
+
+def indicator_sql(ind: Indicator, ctx: SqlContext) -> str:
+    """The indicator's rows in the common shape: ``indicator_id, borrower_id, loan_id, value,
+    confidence, raw_level_rank, level_rank`` (low confidence capped at blue), sorted by borrower
+    and loan."""
+    return _ranked_rows_sql(ind, ctx, f"{str_literal(ind.id)} AS indicator_id")
+
+
+def indicator_rows_sql(ind: Indicator, ctx: SqlContext, seq: int) -> str:
+    """The rows the run stores in :data:`INDICATOR_VALUES_TABLE`: those of
+    :func:`indicator_sql` that are kept (:data:`STORED_ROWS`: non-null, and non-zero or at a
+    level), sorted by borrower and loan, with the indicator's position in the enabled set
+    (``indicator_seq``, a SMALLINT) in place of its id. Millions of zero values are never
+    stored, and the rows carry a small integer instead of a 10-30 character string;
+    :func:`indicator_id_sql` turns it back into the id for the output files and
+    :func:`indicator_counts_sql` counts what the indicator evaluated."""
+    if not 0 <= seq < 2**15:
+        raise IndicatorError(f"indicator position {seq} out of range")
+    rows = _ranked_rows_sql(
+        ind, ctx, f"CAST({seq} AS SMALLINT) AS indicator_seq", ordered=False
+    )
+    return (
+        f"SELECT * FROM (\n{rows}\n) q\nWHERE {_qualified(STORED_ROWS, 'q')}\n"
+        f"ORDER BY q.borrower_id, q.loan_id NULLS LAST"
+    )
+
+
+def _qualified(condition: str, alias: str) -> str:
+    return re.sub(r"\b(value|level_rank)\b", rf"{alias}.\1", condition)
+
+
+def indicator_counts_sql(indicators: Sequence[Indicator], ctx: SqlContext) -> str:
+    """What each indicator evaluated, one row per indicator (``indicator_seq``, its position in
+    ``indicators``): ``evaluated`` (rows), ``non_null`` (rows with a value) and
+    ``low_confidence`` (rows matched by name only), over all of its rows, stored or not. One
+    statement for the whole set."""
+    parts = []
+    for seq, ind in enumerate(indicators):
+        rows = _ranked_rows_sql(ind, ctx, "1 AS one", ordered=False)
+        parts.append(
+            f"SELECT CAST({seq} AS SMALLINT) AS indicator_seq, COUNT(*) AS evaluated, "
+            f"COUNT(c.value) AS non_null, "
+            f"COALESCE(SUM(CASE WHEN c.confidence = 'low' THEN 1 ELSE 0 END), 0) "
+            f"AS low_confidence FROM (\n{rows}\n) c"
+        )
+    if not parts:
+        raise IndicatorError("no indicators")
+    return "\nUNION ALL\n".join(parts)
+
+
+def indicator_id_sql(indicators: Sequence[Indicator], column: str = "indicator_seq") -> str:
+    """``CASE`` turning an ``indicator_seq`` (position in ``indicators``) into the id; the last
+    id is the ``ELSE`` branch, so the engines know the result is never null."""
+    ids = [i.id for i in indicators]
+    if not ids:
+        raise IndicatorError("no indicators")
+    if len(ids) == 1:
+        return str_literal(ids[0])
+    whens = " ".join(f"WHEN {k} THEN {str_literal(iid)}" for k, iid in enumerate(ids[:-1]))
+    return f"CASE {column} {whens} ELSE {str_literal(ids[-1])} END"
 
 
 def view_sql(view: DerivedView, ctx: SqlContext) -> str:
     return render_sql(view.sql, ctx)
 
 
-def stored_values_sql(as_of: date, table: str = INDICATOR_VALUES_TABLE) -> str:
+def stored_values_sql(
+    as_of: date, indicators: Sequence[Indicator], table: str = INDICATOR_VALUES_TABLE
+) -> str:
     """The indicator values written out: non-null and either non-zero or at a level (a missing
-    row means zero or not applicable). Rows keep the table's order: indicators in set order,
-    each sorted by borrower and loan by :func:`indicator_sql` (re-sorting millions of rows
-    here would double the cost of the write)."""
+    row means zero or not applicable; the table holds only such rows, the filter is a guard),
+    with the ids of ``indicators`` (the set the table's ``indicator_seq`` counts). Rows keep the
+    table's order: indicators in set order, each sorted by borrower and loan by
+    :func:`indicator_rows_sql` (re-sorting millions of rows here would double the cost of the
+    write)."""
     return (
-        f"SELECT {date_literal(as_of)} AS as_of, indicator_id, borrower_id, loan_id, value, "
-        f"confidence, raw_level_rank, level_rank FROM {table} "
-        f"WHERE value IS NOT NULL AND (value <> 0 OR level_rank > 0)"
+        f"SELECT {date_literal(as_of)} AS as_of, {indicator_id_sql(indicators)} AS indicator_id, "
+        f"borrower_id, loan_id, value, confidence, raw_level_rank, level_rank FROM {table} "
+        f"WHERE {STORED_ROWS}"
     )
 
 
 def summary_sql(table: str = INDICATOR_VALUES_TABLE) -> str:
-    """Per indicator: rows evaluated, non-null values and signals by level."""
+    """Per indicator (``indicator_seq``) with a stored row: its rows at each level (every row
+    at a level is stored; the counts of :func:`indicator_counts_sql` give the rest)."""
     levels = ", ".join(
         f"SUM(CASE WHEN level_rank = {r} THEN 1 ELSE 0 END) AS {name}"
         for name, r in LEVEL_RANK.items()
     )
-    return (
-        f"SELECT indicator_id, COUNT(*) AS evaluated, "
-        f"SUM(CASE WHEN value IS NOT NULL THEN 1 ELSE 0 END) AS non_null, "
-        f"SUM(CASE WHEN confidence = 'low' THEN 1 ELSE 0 END) AS low_confidence, {levels} "
-        f"FROM {table} GROUP BY indicator_id ORDER BY indicator_id"
-    )
+    return f"SELECT indicator_seq, {levels} FROM {table} GROUP BY indicator_seq"

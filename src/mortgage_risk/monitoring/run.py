@@ -35,13 +35,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mortgage_risk.monitoring.engines import Engine, create_engine
+from mortgage_risk.monitoring.engines import DuckDBEngine, Engine, create_engine
 from mortgage_risk.monitoring.indicators import (
     INDICATOR_VALUES_TABLE,
     LEVELS,
     IndicatorSet,
     SqlContext,
-    indicator_sql,
+    indicator_counts_sql,
+    indicator_rows_sql,
     load_indicator_set,
     stored_values_sql,
     summary_sql,
@@ -50,6 +51,7 @@ from mortgage_risk.monitoring.indicators import (
 from mortgage_risk.monitoring.warnings import (
     SIGNALS_TABLE,
     WARNINGS_TABLE,
+    duplicate_signal_keys_sql,
     level_counts_sql,
     signals_output_sql,
     signals_sql,
@@ -123,6 +125,8 @@ WARNINGS_SCHEMA: Final = pa.schema(
     ]
 )
 OUTPUT_FILES: Final = ("indicator_values.parquet", "signals.parquet", "warnings.parquet")
+COUNTED: Final = ("evaluated", "non_null", "low_confidence")
+"""What the manifest counts of each indicator's rows, zero values included."""
 
 
 class RunError(RuntimeError):
@@ -374,20 +378,31 @@ def _run_into(
         enabled = iset.enabled
         if not enabled:
             raise RunError("no indicator is enabled")
+        # what every indicator evaluated (zero values included), in one statement; the table
+        # then keeps only the rows that are written out (non-zero or at a level)
+        t0 = time.perf_counter()
+        counted = eng.query(indicator_counts_sql(enabled, ctx))
+        evaluated = {
+            int(row["indicator_seq"]): {c: int(row[c]) for c in COUNTED}
+            for row in counted.to_dict("records")
+        }
+        timings["indicator_counts"] = time.perf_counter() - t0
         ind_timings: dict[str, float] = {}
         eng.drop(INDICATOR_VALUES_TABLE)
         for k, ind in enumerate(enabled):
             t0 = time.perf_counter()
-            eng.append(INDICATOR_VALUES_TABLE, indicator_sql(ind, ctx))
+            eng.append(INDICATOR_VALUES_TABLE, indicator_rows_sql(ind, ctx, k))
             ind_timings[ind.id] = round(time.perf_counter() - t0, 4)
             tick("indicators", k + 1, len(enabled))
         created.append(INDICATOR_VALUES_TABLE)
         timings["indicators"] = sum(ind_timings.values())
 
         t0 = time.perf_counter()
-        eng.materialize(SIGNALS_TABLE, signals_sql(enabled, as_of))
+        # indicators give one row per key; the deduplication window runs only when one did not
+        dupes = int(eng.query(duplicate_signal_keys_sql()).iloc[0]["n"])
+        eng.materialize(SIGNALS_TABLE, signals_sql(enabled, as_of, dedupe=dupes > 0))
         created.append(SIGNALS_TABLE)
-        eng.materialize(WARNINGS_TABLE, warnings_sql(as_of, eng.dialect))
+        eng.materialize(WARNINGS_TABLE, warnings_sql(as_of, eng.dialect, indicators=enabled))
         created.append(WARNINGS_TABLE)
         timings["signals_and_warnings"] = time.perf_counter() - t0
         tick("signals", 1, 1)
@@ -405,7 +420,9 @@ def _run_into(
 
         t0 = time.perf_counter()
         n_values = eng.write_parquet(
-            stored_values_sql(as_of), tmp / "indicator_values.parquet", INDICATOR_VALUES_SCHEMA
+            stored_values_sql(as_of, enabled),
+            tmp / "indicator_values.parquet",
+            INDICATOR_VALUES_SCHEMA,
         )
         tick("write", 1, 3)
         n_signals = eng.write_parquet(
@@ -418,9 +435,12 @@ def _run_into(
         tick("write", 3, 3)
         timings["write"] = time.perf_counter() - t0
     finally:
-        for name in reversed(created):
-            with contextlib.suppress(Exception):
-                eng.drop(name)
+        # an in-process DuckDB of our own frees every table at once when closed; other engines
+        # (and engines passed in) get each table and view dropped
+        if not (own and isinstance(eng, DuckDBEngine)):
+            for name in reversed(created):
+                with contextlib.suppress(Exception):
+                    eng.drop(name)
         if own:
             eng.close()
     shutil.rmtree(work)
@@ -439,22 +459,21 @@ def _run_into(
         "warnings_by_level": {n: int(by_warning.get(n, 0)) for n in LEVELS},
     }
     timings["total"] = time.perf_counter() - t_all
+    at_level = {int(row["indicator_seq"]): row for row in summary.to_dict("records")}
     per_indicator = []
-    for row in summary.to_dict("records"):
-        iid = str(row["indicator_id"])
-        ind = iset.get(iid)
+    for k, ind in enumerate(enabled):
+        levels = at_level.get(k, {})
         per_indicator.append(
             {
-                "id": iid,
+                "id": ind.id,
                 "family": ind.family,
                 "thresholds": ind.thresholds.to_dict(),
-                "evaluated": int(row["evaluated"]),
-                "non_null": int(row["non_null"]),
-                "low_confidence": int(row["low_confidence"]),
-                **{n: int(row[n]) for n in LEVELS},
-                "seconds": ind_timings.get(iid, 0.0),
+                **evaluated[k],
+                **{n: int(levels.get(n, 0)) for n in LEVELS},
+                "seconds": ind_timings.get(ind.id, 0.0),
             }
         )
+    per_indicator.sort(key=lambda r: str(r["id"]))
     manifest = {
         "as_of": as_of.isoformat(),
         "run_id": token,

@@ -12,14 +12,15 @@ indicators). A *warning* gathers every signal of a borrower on one as-of date:
   are capped at blue upstream).
 
 The run computes both tables in SQL on the engine (:func:`signals_sql`, :func:`warnings_sql`:
-one text for DuckDB and Spark apart from the list-aggregate macro), so a book of a million
-loans never passes through pandas. :func:`dedupe_signals` and :func:`aggregate_warnings` are
-the pure pandas twins of the same rules, used to check the SQL and for small in-memory books.
+one text for DuckDB and Spark apart from the list aggregates, which DuckDB builds from small
+integer codes), so a book of a million loans never passes through pandas.
+:func:`dedupe_signals` and :func:`aggregate_warnings` are the pure pandas twins of the same
+rules, used to check the SQL and for small in-memory books.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Final
 
@@ -27,11 +28,13 @@ import numpy as np
 import pandas as pd
 
 from mortgage_risk.monitoring.indicators import (
+    FAMILIES,
     INDICATOR_VALUES_TABLE,
     LEVEL_NAMES,
     LEVELS,
     Indicator,
     date_literal,
+    indicator_id_sql,
     str_literal,
     threshold_literal,
 )
@@ -39,6 +42,10 @@ from mortgage_risk.monitoring.indicators import (
 SIGNALS_TABLE: Final = "mr_signals"
 WARNINGS_TABLE: Final = "mr_warnings"
 SIGNAL_KEY: Final = ("indicator_id", "borrower_id", "loan_id")
+SIGNALS_ORDER: Final = "borrower_id, indicator_id, loan_id NULLS LAST"
+"""The row order of ``signals.parquet``."""
+WARNINGS_ORDER: Final = "borrower_id"
+"""The row order of ``warnings.parquet``."""
 
 SIGNAL_COLUMNS: Final = (
     "as_of",
@@ -90,57 +97,127 @@ def _sorted_set(expr: str, dialect: str) -> str:
     return f"array_sort(collect_set({expr}))"
 
 
+def _sorted_labels(code: str, labels: Sequence[str]) -> str:
+    """DuckDB: the distinct labels behind 1-based ``code``s into ``labels`` (sorted), as a sorted
+    array. Collecting small integers and looking the strings up once per warning is cheaper
+    than collecting the strings; the result equals :func:`_sorted_set` of the labels."""
+    table = "[" + ", ".join(str_literal(x) for x in labels) + "]"
+    return f"list_select({table}, list_sort(list_distinct(list({code}))))"
+
+
+def signal_codes(indicators: Iterable[Indicator]) -> tuple[list[str], list[str]]:
+    """The sorted indicator ids and families whose 1-based positions :func:`signals_sql` stores
+    as ``indicator_code`` and ``family_code``."""
+    inds = list(indicators)
+    return sorted({i.id for i in inds}), sorted(FAMILIES)
+
+
 def signals_sql(
     indicators: Iterable[Indicator],
     as_of: date,
     *,
     values: str = INDICATOR_VALUES_TABLE,
     borrowers: str = "mr_borrowers",
+    dedupe: bool = True,
 ) -> str:
     """The signals: indicator values at a level, deduplicated per (indicator, borrower, loan)
     (highest level, then the most extreme value, then high confidence), labelled with family,
     scope, level names and the threshold crossed, with the borrower's branch for assignment and
-    a stable ``signal_id`` (``YYYYMMDD:INDICATOR:borrower:loan``, ``-`` for borrower-level)."""
+    a stable ``signal_id`` (``YYYYMMDD:INDICATOR:borrower:loan``, ``-`` for borrower-level).
+    Two more columns, ``indicator_code`` and ``family_code`` (positions in
+    :func:`signal_codes`), let :func:`warnings_sql` collect integers instead of strings; the
+    output file leaves them out (:data:`SIGNAL_COLUMNS`).
+
+    ``values`` is the run's table of :func:`~mortgage_risk.monitoring.indicators.indicator_rows_sql`
+    rows, whose ``indicator_seq`` counts ``indicators``. ``dedupe=False`` leaves out the
+    deduplication window, for a table already known to hold one row per key (same result)."""
     inds = list(indicators)
-    family = " ".join(f"WHEN {str_literal(i.id)} THEN {str_literal(i.family)}" for i in inds)
-    scope = " ".join(f"WHEN {str_literal(i.id)} THEN {str_literal(i.scope)}" for i in inds)
+
+    def by_seq(values_of: Iterable[tuple[int, str]]) -> str:
+        return " ".join(f"WHEN {k} THEN {v}" for k, v in values_of)
+
+    family = by_seq((k, str_literal(i.family)) for k, i in enumerate(inds))
+    scope = by_seq((k, str_literal(i.scope)) for k, i in enumerate(inds))
     thr_parts = []
-    for ind in inds:
+    for k, ind in enumerate(inds):
         by_rank = " ".join(
             f"WHEN {r} THEN {threshold_literal(t)}" for r, t in ind.thresholds.by_rank()
         )
-        thr_parts.append(f"WHEN {str_literal(ind.id)} THEN CASE v.raw_level_rank {by_rank} END")
-    order_value = " ".join(
-        f"WHEN {str_literal(i.id)} THEN -v.value" for i in inds if i.direction == "lower"
-    )
-    extreme = f"CASE v.indicator_id {order_value} ELSE v.value END" if order_value else "v.value"
+        thr_parts.append(f"WHEN {k} THEN CASE v.raw_level_rank {by_rank} END")
+    ids, families = signal_codes(inds)
+    id_code = by_seq((k, str(ids.index(i.id) + 1)) for k, i in enumerate(inds))
+    family_code = by_seq((k, str(families.index(i.family) + 1)) for k, i in enumerate(inds))
     stamp = f"{as_of:%Y%m%d}:"
+    labelled = f"SELECT x.*, {indicator_id_sql(inds, 'x.indicator_seq')} AS indicator_id"
+    if dedupe:
+        order_value = by_seq((k, "-x.value") for k, i in enumerate(inds) if i.direction == "lower")
+        extreme = (
+            f"CASE x.indicator_seq {order_value} ELSE x.value END" if order_value else "x.value"
+        )
+        source = f"""(
+  {labelled}, ROW_NUMBER() OVER (
+    PARTITION BY x.indicator_seq, x.borrower_id, x.loan_id
+    ORDER BY x.level_rank DESC, {extreme} DESC, x.confidence ASC, x.raw_level_rank DESC
+  ) AS rn
+  FROM {values} x WHERE x.level_rank > 0
+) v"""
+        keep = "WHERE v.rn = 1"
+    else:
+        source = f"({labelled} FROM {values} x WHERE x.level_rank > 0) v"
+        keep = ""
     return f"""SELECT {date_literal(as_of)} AS as_of,
   CONCAT('{stamp}', v.indicator_id, ':', CAST(v.borrower_id AS STRING), ':',
          COALESCE(CAST(v.loan_id AS STRING), '-')) AS signal_id,
   v.indicator_id,
-  CASE v.indicator_id {family} END AS family,
-  CASE v.indicator_id {scope} END AS scope,
+  CASE v.indicator_seq {family} END AS family,
+  CASE v.indicator_seq {scope} END AS scope,
   v.borrower_id, v.loan_id, CAST(b.branch_id AS BIGINT) AS branch_id, v.value,
-  CAST(CASE v.indicator_id {' '.join(thr_parts)} END AS DOUBLE) AS threshold,
+  CAST(CASE v.indicator_seq {' '.join(thr_parts)} END AS DOUBLE) AS threshold,
   {_level_name_sql('v.raw_level_rank')} AS raw_level,
   {_level_name_sql('v.level_rank')} AS level,
   CAST(v.level_rank AS INTEGER) AS level_rank,
   v.confidence,
-  v.level_rank < v.raw_level_rank AS capped
-FROM (
-  SELECT x.*, ROW_NUMBER() OVER (
-    PARTITION BY x.indicator_id, x.borrower_id, x.loan_id
-    ORDER BY x.level_rank DESC, x.extreme DESC, x.confidence ASC, x.raw_level_rank DESC
-  ) AS rn
-  FROM (SELECT v.*, {extreme} AS extreme FROM {values} v WHERE v.level_rank > 0) x
-) v
+  v.level_rank < v.raw_level_rank AS capped,
+  CAST(CASE v.indicator_seq {id_code} END AS SMALLINT) AS indicator_code,
+  CAST(CASE v.indicator_seq {family_code} END AS SMALLINT) AS family_code
+FROM {source}
 LEFT JOIN {borrowers} b ON b.borrower_id = v.borrower_id
-WHERE v.rn = 1"""
+{keep}"""
 
 
-def warnings_sql(as_of: date, dialect: str, *, signals: str = SIGNALS_TABLE) -> str:
-    """One warning per borrower with at least one signal (see the module docstring)."""
+def duplicate_signal_keys_sql(values: str = INDICATOR_VALUES_TABLE) -> str:
+    """How many (indicator, borrower, loan) keys at a level have more than one value row: when
+    none, :func:`signals_sql` can skip its deduplication window."""
+    return (
+        f"SELECT COUNT(*) AS n FROM (SELECT indicator_seq, borrower_id, loan_id FROM {values} "
+        f"WHERE level_rank > 0 GROUP BY indicator_seq, borrower_id, loan_id "
+        f"HAVING COUNT(*) > 1) d"
+    )
+
+
+def warnings_sql(
+    as_of: date,
+    dialect: str,
+    *,
+    signals: str = SIGNALS_TABLE,
+    indicators: Sequence[Indicator] | None = None,
+) -> str:
+    """One warning per borrower with at least one signal (see the module docstring).
+
+    The top indicator is the smallest of ``(9 - level rank) || id``: the highest level first,
+    then the first id alphabetically, in one aggregate (ids are upper snake case, so the one-digit
+    prefix orders the levels).
+
+    With ``indicators`` (the set :func:`signals_sql` labelled the signals with) DuckDB collects
+    the ``indicator_code`` and ``family_code`` columns and turns them into the sorted id and
+    family lists; otherwise, and on Spark, the strings themselves are collected."""
+    if indicators is not None and dialect == "duckdb":
+        ids, families = signal_codes(indicators)
+        indicator_ids = _sorted_labels("s.indicator_code", ids)
+        family_list = _sorted_labels("s.family_code", families)
+    else:
+        indicator_ids = _sorted_set("s.indicator_id", dialect)
+        family_list = _sorted_set("s.family", dialect)
     counts = ",\n  ".join(
         f"CAST(SUM(CASE WHEN s.level_rank = {r} THEN 1 ELSE 0 END) AS INTEGER) AS {n}_count"
         for r, n in LEVEL_NAMES.items()
@@ -154,14 +231,12 @@ def warnings_sql(as_of: date, dialect: str, *, signals: str = SIGNALS_TABLE) -> 
   CAST(MAX(s.level_rank) AS INTEGER) AS level_rank,
   CAST(COUNT(*) AS INTEGER) AS signal_count,
   {counts},
-  MIN(CASE WHEN s.level_rank = s.top_rank THEN s.indicator_id END) AS top_indicator_id,
-  {_sorted_set('s.indicator_id', dialect)} AS indicator_ids,
-  {_sorted_set('s.family', dialect)} AS families,
+  SUBSTRING(MIN(CONCAT(CAST(9 - s.level_rank AS STRING), s.indicator_id)), 2) AS top_indicator_id,
+  {indicator_ids} AS indicator_ids,
+  {family_list} AS families,
   {_sorted_set('s.loan_id', dialect)} AS loan_ids,
   MIN(CASE WHEN s.confidence = 'low' THEN 1 ELSE 0 END) = 1 AS low_confidence_only
-FROM (
-  SELECT g.*, MAX(g.level_rank) OVER (PARTITION BY g.borrower_id) AS top_rank FROM {signals} g
-) s
+FROM {signals} s
 GROUP BY s.borrower_id"""
 
 
@@ -170,11 +245,11 @@ def ordered_sql(table: str, columns: Iterable[str], order_by: str) -> str:
 
 
 def signals_output_sql(table: str = SIGNALS_TABLE) -> str:
-    return ordered_sql(table, SIGNAL_COLUMNS, "borrower_id, indicator_id, loan_id NULLS LAST")
+    return ordered_sql(table, SIGNAL_COLUMNS, SIGNALS_ORDER)
 
 
 def warnings_output_sql(table: str = WARNINGS_TABLE) -> str:
-    return ordered_sql(table, WARNING_COLUMNS, "borrower_id")
+    return ordered_sql(table, WARNING_COLUMNS, WARNINGS_ORDER)
 
 
 def level_counts_sql(table: str) -> str:

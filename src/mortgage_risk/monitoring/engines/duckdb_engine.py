@@ -56,12 +56,13 @@ class DuckDBEngine:
         return self.con.sql(sql).to_arrow_table()
 
     def write_parquet(self, sql: str, path: str | Path, schema: pa.Schema | None = None) -> int:
-        """``COPY (sql) TO path``: DuckDB's parallel Parquet writer (zstd). The SQL's own casts
-        give the column types; ``schema`` is only checked against the column names."""
+        """``COPY (sql) TO path``: DuckDB's parallel Parquet writer (zstd at level 1, which on
+        these tables is both faster and no larger than the default level 3; DuckDB's default row
+        groups of 122,880 rows, so every thread writes). The SQL's own casts give the column
+        types; ``schema`` is only checked against the column names."""
         target = "'" + str(path).replace("'", "''") + "'"
         row = self.con.execute(
-            f"COPY ({sql}) TO {target} (FORMAT parquet, COMPRESSION zstd, "
-            f"ROW_GROUP_SIZE 1000000)"
+            f"COPY ({sql}) TO {target} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
         ).fetchone()
         if schema is not None:
             names = pq.read_schema(path).names
