@@ -516,3 +516,16 @@ def test_the_list_pages_sorts_and_searches_on_the_server(app: FastAPI, db: Datab
     assert numbers[second] in found and numbers[first] not in found
     none = officer.get("/applications?status=all&q=nobody-matches").text
     assert numbers[first] not in none and numbers[second] not in none
+
+
+def test_a_double_submit_creates_one_application(app: FastAPI, db: Database, book: Book) -> None:
+    officer = Browser(app, "officer1")
+    page = officer.get("/applications/new").text
+    form_id = re.search(r'name="form_id" value="([^"]+)"', page)
+    assert form_id
+    before = _count(db, ApplicationRow)
+    first = _new_application(officer, book.property_id, form_id=form_id.group(1))
+    again = _new_application(officer, book.property_id, form_id=form_id.group(1))
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert _count(db, ApplicationRow) == before + 1

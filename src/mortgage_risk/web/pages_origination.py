@@ -38,6 +38,7 @@ from mortgage_risk.services.schemas import (
 from mortgage_risk.services.users import CurrentUser
 from mortgage_risk.storage.tables import ApplicationRow, AssessmentRow, LoanRow
 from mortgage_risk.storage.uow import UnitOfWork
+from mortgage_risk.web import session
 from mortgage_risk.web.deps import CurrentUserDep, Locale, TranslationsDep, UowDep
 from mortgage_risk.web.i18n import is_chinese
 from mortgage_risk.web.pages import render
@@ -304,7 +305,8 @@ def _new_form(request: Request, user: CurrentUser, locale: str, translations: An
 @router.get("/applications/new", response_class=HTMLResponse)
 def new_application_page(request: Request, user: CurrentUserDep, locale: Locale,
                          translations: TranslationsDep) -> Response:
-    return _new_form(request, user, locale, translations, dict(NEW_DEFAULTS), None)
+    return _new_form(request, user, locale, translations,
+                     {**NEW_DEFAULTS, "form_id": session.new_form_id()}, None)
 
 
 @router.post("/applications/new", response_class=HTMLResponse)
@@ -315,10 +317,15 @@ def create_application(
     amount: Annotated[str, Form()] = "", term_months: Annotated[str, Form()] = "",
     repayment_method: Annotated[str, Form()] = "", purpose: Annotated[str, Form()] = "",
     purchase_price: Annotated[str, Form()] = "", co_owner_consent: Annotated[str, Form()] = "",
-    first_home: Annotated[str, Form()] = "",
+    first_home: Annotated[str, Form()] = "", form_id: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    values = {
+    done = session.form_done(request, form_id)
+    if done is not None:  # sent twice (a double click, a reload): the first one created it
+        _flash(request, translations.gettext("This form was already sent; nothing was saved "
+                                             "again."))
+        return RedirectResponse(done, status_code=303)
+    values = {"form_id": form_id,
         "borrower_resident_id": borrower_resident_id, "property_id": property_id,
         "amount": amount, "term_months": term_months, "repayment_method": repayment_method,
         "purpose": purpose, "purchase_price": purchase_price,
@@ -342,6 +349,7 @@ def create_application(
         uow.rollback()
         state = FormState("new", exc.status, _service_errors(exc), values)
         return _new_form(request, user, locale, translations, values, state)
+    session.mark_form_done(request, form_id, f"/applications/{view.id}")
     _flash(request, translations.gettext("Application %(no)s created as a draft.")
            % {"no": view.application_no})
     return _redirect_to_file(view.id)
