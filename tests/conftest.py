@@ -9,10 +9,18 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from mortgage_risk.storage.database import Database
 from tests.pgserver import ThrowawayPostgres
+
+# Hypothesis: `make test` (and CI) runs a fixed, derandomised search so a green main stays
+# green; `HYPOTHESIS_PROFILE=explore make pytest` searches afresh with more examples, to hunt
+# for new counterexamples (add each one found as an @example).
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=300, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 SMALL_BOOK = {"loans": 300, "seed": 11, "as_of": date(2026, 6, 30)}
 
