@@ -91,9 +91,22 @@
     });
   }
 
+  // Plotly loads asynchronously (the page is readable before its 4.8 MB are parsed): draw
+  // when both the page and Plotly are there.
+  function start() {
+    if (typeof Plotly !== "undefined") {
+      draw();
+      return;
+    }
+    var tag = document.getElementById("plotly-js");
+    if (tag) {
+      tag.addEventListener("load", draw);
+    }
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    draw();
+    start();
   }
 })();
