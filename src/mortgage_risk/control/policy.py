@@ -13,18 +13,22 @@ are floats, like the PDs they are compared with. An invalid value raises
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from importlib.resources import files
 from typing import Any, Final
 
 from mortgage_risk.control.enums import AuthorityLevel, Recommendation, Severity
 from mortgage_risk.domain import DomainError, PropertyType
 from mortgage_risk.domain.param_data import as_object as _obj
-from mortgage_risk.domain.param_data import collect_sources, put_source
+from mortgage_risk.domain.param_data import (
+    collect_sources,
+    iso_date,
+    packaged_json,
+    parse_json,
+    put_source,
+)
 from mortgage_risk.domain.param_data import entries as _items
 from mortgage_risk.domain.param_data import flag as _bool
 from mortgage_risk.domain.param_data import number as _num
@@ -256,17 +260,11 @@ class CreditPolicy:
 
     @classmethod
     def load_default(cls) -> CreditPolicy:
-        text = files("mortgage_risk.control").joinpath("data", DEFAULT_RESOURCE).read_text(
-            encoding="utf-8")
-        return cls.from_dict(json.loads(text))
+        return cls.from_dict(packaged_json("mortgage_risk.control", DEFAULT_RESOURCE))
 
     @classmethod
     def from_json(cls, text: str) -> CreditPolicy:
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DomainError("policy", f"not valid JSON: {exc}") from None
-        return cls.from_dict(raw)
+        return cls.from_dict(parse_json(text))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> CreditPolicy:
@@ -275,11 +273,7 @@ class CreditPolicy:
         sources: dict[str, str] = {}
         collect_sources(raw, "", sources)
         version = _str(_get(raw, "version", ""), "version")
-        try:
-            effective = date.fromisoformat(_str(_get(raw, "effective_date", ""),
-                                                "effective_date"))
-        except ValueError:
-            raise _err("effective_date", "must be an ISO date (YYYY-MM-DD)") from None
+        effective = iso_date(_get(raw, "effective_date", ""), "effective_date")
 
         lp = _get(raw, "lpr", "")
         try:

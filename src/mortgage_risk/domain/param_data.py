@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from mortgage_risk.domain.errors import DomainError
@@ -80,3 +82,26 @@ def flag(value: Any, path: str) -> bool:
     if not isinstance(value, bool):
         raise policy_error(path, f"must be true or false; got {value!r}")
     return value
+
+
+def packaged_json(package: str, resource: str) -> Any:
+    """A parameter file shipped in ``package``'s ``data`` folder, parsed."""
+    from importlib.resources import files
+
+    return json.loads(files(package).joinpath("data", resource).read_text(encoding="utf-8"))
+
+
+def parse_json(raw_text: str) -> Any:
+    """JSON text of a parameter file; bad JSON is a DomainError on ``policy``."""
+    try:
+        return json.loads(raw_text)
+    except json.JSONDecodeError as exc:
+        raise DomainError("policy", f"not valid JSON: {exc}") from None
+
+
+def iso_date(value: Any, path: str) -> date:
+    """A required ISO date (YYYY-MM-DD), such as a file's ``effective_date``."""
+    try:
+        return date.fromisoformat(text(value, path))
+    except ValueError:
+        raise policy_error(path, "must be an ISO date (YYYY-MM-DD)") from None

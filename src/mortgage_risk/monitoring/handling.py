@@ -17,12 +17,10 @@ risk department may close.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from importlib.resources import files
 from typing import Any, Final
 
 from mortgage_risk.domain import DomainError
@@ -30,6 +28,8 @@ from mortgage_risk.domain.param_data import (
     as_object,
     collect_sources,
     entries,
+    iso_date,
+    packaged_json,
     policy_error,
     required,
     text,
@@ -161,20 +161,14 @@ class HandlingPolicy:
 
     @classmethod
     def load_default(cls) -> HandlingPolicy:
-        raw = files("mortgage_risk.monitoring").joinpath("data", DEFAULT_RESOURCE).read_text(
-            encoding="utf-8")
-        return cls.from_dict(json.loads(raw))
+        return cls.from_dict(packaged_json("mortgage_risk.monitoring", DEFAULT_RESOURCE))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> HandlingPolicy:
         as_object(raw, "")
         sources: dict[str, str] = {}
         collect_sources(raw, "", sources)
-        try:
-            effective = date.fromisoformat(text(required(raw, "effective_date", ""),
-                                                "effective_date"))
-        except ValueError:
-            raise policy_error("effective_date", "must be an ISO date") from None
+        effective = iso_date(required(raw, "effective_date", ""), "effective_date")
         deadlines: dict[str, int | None] = {}
         for level, days in entries(required(raw, "deadlines", ""), "deadlines"):
             level_rank(level)
@@ -296,10 +290,4 @@ def _strs(value: Any, path: str) -> Iterable[str]:
 
 
 def _dates(value: Any, path: str) -> Iterable[date]:
-    out = []
-    for v in _list(value, path):
-        try:
-            out.append(date.fromisoformat(text(v, path)))
-        except ValueError:
-            raise policy_error(path, f"{v!r} is not an ISO date") from None
-    return out
+    return [iso_date(v, path) for v in _list(value, path)]

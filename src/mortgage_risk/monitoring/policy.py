@@ -18,12 +18,17 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from importlib.resources import files
 from typing import Any, Final
 
-from mortgage_risk.domain import DomainError, FiveCategory
+from mortgage_risk.domain import FiveCategory
 from mortgage_risk.domain.param_data import as_object as _obj
-from mortgage_risk.domain.param_data import collect_sources, put_source
+from mortgage_risk.domain.param_data import (
+    collect_sources,
+    iso_date,
+    packaged_json,
+    parse_json,
+    put_source,
+)
 from mortgage_risk.domain.param_data import entries as _items
 from mortgage_risk.domain.param_data import flag as _bool
 from mortgage_risk.domain.param_data import number as _num
@@ -258,17 +263,11 @@ class MonitoringPolicy:
 
     @classmethod
     def load_default(cls) -> MonitoringPolicy:
-        text = files("mortgage_risk.monitoring").joinpath("data", DEFAULT_RESOURCE).read_text(
-            encoding="utf-8")
-        return cls.from_dict(json.loads(text))
+        return cls.from_dict(packaged_json("mortgage_risk.monitoring", DEFAULT_RESOURCE))
 
     @classmethod
     def from_json(cls, text: str) -> MonitoringPolicy:
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DomainError("policy", f"not valid JSON: {exc}") from None
-        return cls.from_dict(raw)
+        return cls.from_dict(parse_json(text))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> MonitoringPolicy:
@@ -276,11 +275,7 @@ class MonitoringPolicy:
         sources: dict[str, str] = {}
         collect_sources(raw, "", sources)
         version = _str(_get(raw, "version", ""), "version")
-        try:
-            effective = date.fromisoformat(_str(_get(raw, "effective_date", ""),
-                                                "effective_date"))
-        except ValueError:
-            raise _err("effective_date", "must be an ISO date") from None
+        effective = iso_date(_get(raw, "effective_date", ""), "effective_date")
         return cls(
             version=version, effective_date=effective, notes=str(raw.get("notes", "")),
             classification=_classification(_get(raw, "classification", "")),

@@ -21,6 +21,7 @@ from mortgage_risk.services.scorecard_files import read_table
 from mortgage_risk.services.warnings import escalate_overdue, handling_policy, sync_warnings
 from mortgage_risk.storage.database import Database
 from mortgage_risk.storage.tables import MonitoringRunRow
+from mortgage_risk.storage.uow import UnitOfWork
 
 
 def classify_file(path: Path, as_of: date) -> dict[str, Any]:
@@ -107,3 +108,16 @@ def nightly_run(db: Database, *, var_dir: Path, as_of: date, engine: str = "duck
     return NightlyResult(as_of, engine, rows, result.out_dir,
                          {**dict(result.counts), "cases": cases, **escalated},
                          classes["counts"], seconds)
+
+
+def recent_runs(uow: UnitOfWork, limit: int = 30) -> list[dict[str, Any]]:
+    """The stored monitoring runs, newest first, with the versions each used."""
+    return [{"as_of": r.as_of.isoformat(), "run_id": r.run_id, "engine": r.engine,
+             "versions": r.versions, "counts": r.counts, "classification": r.classification,
+             "seconds": r.seconds, "run_by": r.run_by,
+             "finished_at": r.finished_at.isoformat()} for r in uow.runs.recent(limit)]
+
+
+def book_as_of(uow: UnitOfWork) -> date:
+    """The date the book stands at (the default as-of date of a run), else today."""
+    return uow.portfolio.as_of() or date.today()

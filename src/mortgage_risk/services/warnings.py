@@ -242,6 +242,12 @@ def list_warnings(uow: UnitOfWork, user: CurrentUser, *, statuses: Sequence[str]
             "handling_version": policy.version}
 
 
+def open_by_branch_and_level(uow: UnitOfWork, user: CurrentUser
+                             ) -> list[tuple[str, str, str, int]]:
+    """Live cases per branch and level in the user's scope: (name zh, name en, level, n)."""
+    return uow.warnings.by_branch_and_level(branch_id=user.branch_scope())
+
+
 def allowed_actions(case: WarningCaseRow, user: CurrentUser, policy: HandlingPolicy
                     ) -> list[str]:
     """What ``user`` may do to ``case`` now (the page shows only these)."""

@@ -540,6 +540,10 @@ class OriginationRepository:
             or 0
         )
 
+    def loan_of(self, application_id: int) -> LoanRow | None:
+        """The loan an application was disbursed as, if it was."""
+        return self._s.scalar(select(LoanRow).where(LoanRow.application_id == application_id))
+
     def of_officer(self, officer_id: int, statuses: tuple[str, ...], limit: int = 200
                    ) -> list[ApplicationRow]:
         """The officer's own applications in ``statuses``, oldest first (work order)."""

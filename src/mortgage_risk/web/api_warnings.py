@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from mortgage_risk.services import classification, warnings
+from mortgage_risk.services import classification, monitoring, warnings
 from mortgage_risk.services.monitoring_schemas import (
     CloseDecisionIn,
     ManualClassIn,
@@ -124,9 +124,4 @@ def decide_review(review_id: int, body: ReviewDecisionIn, uow: UowDep, user: Cur
 @router.get("/monitoring/runs")
 def runs(uow: UowDep, user: CurrentUserDep) -> list[dict[str, Any]]:
     """The stored monitoring runs, newest first, with the versions each used."""
-    return [{"as_of": r.as_of.isoformat(), "run_id": r.run_id, "engine": r.engine,
-             "versions": r.versions, "counts": r.counts, "classification": r.classification,
-             "seconds": r.seconds, "run_by": r.run_by,
-             "finished_at": r.finished_at.isoformat()} for r in uow.runs.recent()]
-
-
+    return monitoring.recent_runs(uow)

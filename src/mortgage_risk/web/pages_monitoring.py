@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mortgage_risk.domain import Role
 from mortgage_risk.services.errors import InvalidInput, NotFound, PermissionDenied
+from mortgage_risk.services.monitoring import book_as_of, recent_runs
 from mortgage_risk.services.users import CurrentUser
 from mortgage_risk.storage.database import Database
 from mortgage_risk.web.deps import CurrentUserDep, Locale, TranslationsDep, UowDep
@@ -68,8 +69,8 @@ def _job_for(request: Request, user: CurrentUser, job_id: str) -> Job:
 def monitoring_page(request: Request, uow: UowDep, user: CurrentUserDep,
                     locale: Locale) -> Response:
     return render(request, "monitoring.html", {
-        "user": user, "runs": uow.runs.recent(), "can_run": user.role in RUN_ROLES,
-        "book_as_of": (uow.portfolio.as_of() or date.today()).isoformat(),
+        "user": user, "runs": recent_runs(uow), "can_run": user.role in RUN_ROLES,
+        "book_as_of": book_as_of(uow).isoformat(),
         "jobs": [j.to_dict() for j in _runner(request).recent("monitoring")[:10]],
         "flash": _pop_flash(request),
     }, locale)
@@ -90,7 +91,7 @@ def monitoring_run(request: Request, uow: UowDep, user: CurrentUserDep, locale: 
         job = start_monitoring(request, user, day, engine)
     except (InvalidInput, PermissionDenied) as exc:
         return render(request, "monitoring.html", {
-            "user": user, "runs": uow.runs.recent(), "can_run": user.role in RUN_ROLES,
+            "user": user, "runs": recent_runs(uow), "can_run": user.role in RUN_ROLES,
             "book_as_of": as_of, "flash": None,
             "jobs": [j.to_dict() for j in _runner(request).recent("monitoring")[:10]],
             "error": (exc.field, exc.reason),

@@ -18,7 +18,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from mortgage_risk.control.enums import AuthorityLevel, Recommendation
 from mortgage_risk.domain import ApplicationStatus, RepaymentMethod, Role
@@ -36,7 +35,7 @@ from mortgage_risk.services.schemas import (
     VisitIn,
 )
 from mortgage_risk.services.users import CurrentUser
-from mortgage_risk.storage.tables import ApplicationRow, AssessmentRow, LoanRow
+from mortgage_risk.storage.tables import ApplicationRow, AssessmentRow
 from mortgage_risk.storage.uow import UnitOfWork
 from mortgage_risk.web import session
 from mortgage_risk.web.deps import CurrentUserDep, Locale, TranslationsDep, UowDep
@@ -465,7 +464,7 @@ def _file_page(request: Request, uow: UnitOfWork, user: CurrentUser, locale: str
     branch = uow.branches.get(app.branch_id)
     officer = uow.users.get(app.officer_id) if app.officer_id else None
     assessed = uow.origination.latest_assessment(app.id)
-    loan = uow.session.scalar(select(LoanRow).where(LoanRow.application_id == app.id))
+    loan = uow.origination.loan_of(app.id)
     steps = step_labels(_)
     open_steps = [s.value for s in steps_from(current)]
     forms: list[str] = []

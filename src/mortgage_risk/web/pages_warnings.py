@@ -33,11 +33,10 @@ from mortgage_risk.services.users import CurrentUser
 from mortgage_risk.storage.uow import UnitOfWork
 from mortgage_risk.web.deps import CurrentUserDep, Locale, TranslationsDep, UowDep
 from mortgage_risk.web.pages import render
-from mortgage_risk.web.pages_origination import _pop_flash, _validation_errors
+from mortgage_risk.web.pages_origination import _flash, _pop_flash, _validation_errors
 from mortgage_risk.web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
-FLASH_KEY = "flash"
 PAGE_SIZE = 50
 
 
@@ -67,10 +66,6 @@ def labels(_: Callable[[str], str]) -> dict[str, dict[str, str]]:
         "manual_status": {"effective": _("In force"), "pending": _("Waiting for approval"),
                           "rejected": _("Rejected")},
     }
-
-
-def _flash(request: Request, message: str) -> None:
-    request.session[FLASH_KEY] = message
 
 
 # --------------------------------------------------------------------------- the board
@@ -106,7 +101,7 @@ def warnings_page(request: Request, uow: UowDep, user: CurrentUserDep, locale: L
 def _branch_chart(uow: UnitOfWork, user: CurrentUser, locale: str, level_labels: dict[str, str],
                   title: str) -> dict[str, Any]:
     """Stacked bars: live cases per branch, one trace per level (red on top)."""
-    rows = uow.warnings.by_branch_and_level(branch_id=user.branch_scope())
+    rows = warnings.open_by_branch_and_level(uow, user)
     branches: list[str] = []
     for zh, en, _lv, _n in rows:
         name = zh if locale.startswith("zh") else en
